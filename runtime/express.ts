@@ -1,0 +1,176 @@
+import { context } from '@opentelemetry/api';
+import {
+  beginServerRequest,
+  recordServerError,
+  serverStateOf,
+  setServerRoute,
+  type ServerRequestState,
+} from './server';
+import { isThenable, keepShape, safely } from './safe';
+
+// Runtime side of the Express rows in transformer/rules.ts. Express 4 and 5 share these: both call
+// `app.handle(req, res, next)` per request, set `req.route` to the matched Route (whose `path` is the template) and
+// `req.baseUrl` to the concrete mount path, and tell error middleware by `fn.length === 4`.
+
+const WRAPPED = Symbol.for('autotrace.wrapped');
+
+type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+type Marked = AnyFunction & { [WRAPPED]?: true };
+
+interface ExpressRequestLike {
+  baseUrl?: unknown;
+  route?: { path?: unknown };
+}
+
+interface ExpressAppLike {
+  handle: AnyFunction;
+  set: AnyFunction;
+  mountpath?: unknown;
+}
+
+/** Express's own test for a sub-application passed to `use`: it has `handle` and `set`. */
+function isExpressApp(value: unknown): value is ExpressAppLike {
+  return (
+    typeof value === 'function' &&
+    typeof (value as Partial<ExpressAppLike>).handle === 'function' &&
+    typeof (value as Partial<ExpressAppLike>).set === 'function'
+  );
+}
+
+function mark<F extends AnyFunction>(fn: F): F {
+  Object.defineProperty(fn, WRAPPED, { value: true });
+  return fn;
+}
+
+/**
+ * Wraps an application's `handle` so that every request reaching the app gets its SERVER span, including 404s and
+ * requests answered by middleware before any route. Emitted around `express()`.
+ */
+export function expressApp<A>(app: A): A {
+  safely(() => {
+    if (!isExpressApp(app) || (app.handle as Marked)[WRAPPED]) return;
+    const original = app.handle;
+    const handle = function (this: unknown, ...args: unknown[]) {
+      const [req, res] = args;
+      const existing = serverStateOf(req);
+      if (existing) {
+        // A mounted sub-app: its mount path joins the route template until it hands the request back.
+        return enterMount(existing, req, (this as ExpressAppLike | undefined)?.mountpath, args, 2, () =>
+          original.apply(this, args),
+        );
+      }
+      const state = beginServerRequest(req, res);
+      if (!state) return original.apply(this, args);
+      return context.with(state.context, () => original.apply(this, args));
+    };
+    app.handle = mark(keepShape(handle, original));
+  }, undefined);
+  return app;
+}
+
+/** Wraps the handlers of a route registration (`app.get(path, ...handlers)`, `app.route(path).post(...)`). */
+export function expressRoute<H>(handlers: H): H {
+  return wrapHandlers(handlers, 'route', undefined);
+}
+
+/** Wraps the handlers of `use([mountPath], ...handlers)`; `mountPath` is the template when known at build time. */
+export function expressUse<H>(handlers: H, mountPath?: string): H {
+  return wrapHandlers(handlers, 'use', mountPath);
+}
+
+type HandlerKind = 'route' | 'use';
+
+function wrapHandlers<H>(value: H, kind: HandlerKind, mountPath: string | undefined): H {
+  if (Array.isArray(value)) return value.map((item) => wrapHandlers(item, kind, mountPath)) as H;
+  if (typeof value !== 'function' || isExpressApp(value) || (value as Marked)[WRAPPED]) return value;
+  return wrapHandler(value as unknown as AnyFunction, kind, mountPath) as H;
+}
+
+function wrapHandler(handler: AnyFunction, kind: HandlerKind, mountPath: string | undefined): AnyFunction {
+  // (req, res, next) or, for error middleware, (err, req, res, next).
+  const reqAt = handler.length === 4 ? 1 : 0;
+  const nextAt = reqAt + 2;
+  const wrapper = function (this: unknown, ...args: unknown[]) {
+    const state = beginServerRequest(args[reqAt], args[reqAt + 1]);
+    if (!state) return handler.apply(this, args);
+    const req = args[reqAt] as ExpressRequestLike;
+    if (reqAt === 1) recordServerError(state, args[0]);
+    const run = () => context.with(state.context, () => invoke(handler, this, args, state));
+    if (kind === 'use') return enterMount(state, req, mountPath, args, nextAt, run);
+    safely(() => matchRoute(state, req), undefined);
+    watchNext(state, args, nextAt, undefined);
+    return run();
+  };
+  return mark(keepShape(wrapper, handler));
+}
+
+/** Calls the user's handler unchanged, noting a sync throw or async rejection before passing it on as it was. */
+function invoke(handler: AnyFunction, thisArg: unknown, args: unknown[], state: ServerRequestState): unknown {
+  let result: unknown;
+  try {
+    result = handler.apply(thisArg, args);
+  } catch (error) {
+    recordServerError(state, error);
+    throw error;
+  }
+  if (!isThenable(result)) return result;
+  return result.then(undefined, (error: unknown) => {
+    recordServerError(state, error);
+    throw error;
+  });
+}
+
+function matchRoute(state: ServerRequestState, req: ExpressRequestLike): void {
+  const path = req.route?.path;
+  if (typeof path !== 'string') return; // array and RegExp routes have no single template
+  const prefix = state.mountTemplate;
+  setServerRoute(state, prefix && path === '/' ? prefix : prefix + path);
+}
+
+/**
+ * Runs `run` with the mount of a router/sub-app added to the route template, and takes it off again when the
+ * request leaves through `next` (the router did not answer it).
+ */
+function enterMount(
+  state: ServerRequestState,
+  req: unknown,
+  mountPath: unknown,
+  args: unknown[],
+  nextAt: number,
+  run: () => unknown,
+): unknown {
+  const outer = { template: state.mountTemplate, base: state.mountBase };
+  safely(() => {
+    const base = (req as ExpressRequestLike).baseUrl;
+    if (typeof base !== 'string') return;
+    const learned = base.startsWith(outer.base) ? base.slice(outer.base.length) : base;
+    state.mountTemplate = outer.template + (typeof mountPath === 'string' ? trimMount(mountPath) : learned);
+    state.mountBase = base;
+  }, undefined);
+  watchNext(state, args, nextAt, outer);
+  return run();
+}
+
+function trimMount(path: string): string {
+  return path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/** Replaces `next` with one that records `next(err)` and restores the mount template, then calls the original. */
+function watchNext(
+  state: ServerRequestState,
+  args: unknown[],
+  nextAt: number,
+  outer: { template: string; base: string } | undefined,
+): void {
+  const next = args[nextAt];
+  if (typeof next !== 'function') return;
+  args[nextAt] = keepShape(function (this: unknown, ...nextArgs: unknown[]) {
+    if (outer) {
+      state.mountTemplate = outer.template;
+      state.mountBase = outer.base;
+    }
+    const [error] = nextArgs;
+    if (error !== undefined && error !== 'route' && error !== 'router') recordServerError(state, error);
+    return (next as AnyFunction).apply(this, nextArgs);
+  }, next);
+}

@@ -1,0 +1,177 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import {
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type TextMapGetter,
+} from '@opentelemetry/api';
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_NETWORK_PEER_ADDRESS,
+  ATTR_NETWORK_PEER_PORT,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_PATH,
+  ATTR_URL_QUERY,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+} from '@opentelemetry/semantic-conventions';
+import { ensureBootstrapped, tracer } from './bootstrap';
+import { defaultPort, methodAttributes, normalizeMethod, redactQuery, splitAuthority, type Method } from './http-semconv';
+import { safely } from './safe';
+
+/** What autotrace keeps for one incoming request, whichever framework's wrapper saw it first. */
+export interface ServerRequestState {
+  readonly span: Span;
+  /** The context handlers run in: the extracted parent plus the SERVER span. */
+  readonly context: Context;
+  readonly method: Method;
+  /** Route template of the routers/sub-apps entered so far (`/api/users`), without the matched route itself. */
+  mountTemplate: string;
+  /** The concrete `req.baseUrl` that `mountTemplate` stands for, to learn a mount whose template is not known. */
+  mountBase: string;
+  lastError: unknown;
+  ended: boolean;
+}
+
+const states = new WeakMap<object, ServerRequestState>();
+
+const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
+  get: (carrier, key) => carrier[key],
+  keys: (carrier) => Object.keys(carrier),
+};
+
+export function serverStateOf(req: unknown): ServerRequestState | undefined {
+  return typeof req === 'object' && req !== null ? states.get(req) : undefined;
+}
+
+/**
+ * Starts the one SERVER span of a request, or returns the one already started for it (by the app wrapper, an outer
+ * app, or an earlier handler). Returns undefined when `req`/`res` are not Node's HTTP objects or tracing failed.
+ */
+export function beginServerRequest(req: unknown, res: unknown): ServerRequestState | undefined {
+  const existing = serverStateOf(req);
+  if (existing) return existing;
+  if (!isIncomingMessage(req) || !isServerResponse(res)) return undefined;
+  return safely(() => startServerSpan(req, res), undefined);
+}
+
+function startServerSpan(req: IncomingMessage, res: ServerResponse): ServerRequestState {
+  ensureBootstrapped();
+  const method = normalizeMethod(req.method);
+  const parent = propagation.extract(ROOT_CONTEXT, req.headers, headerGetter);
+  const span = tracer.startSpan(
+    method.spanName,
+    { kind: SpanKind.SERVER, attributes: requestAttributes(req, method) },
+    parent,
+  );
+  const state: ServerRequestState = {
+    span,
+    context: trace.setSpan(parent, span),
+    method,
+    mountTemplate: '',
+    mountBase: '',
+    lastError: undefined,
+    ended: false,
+  };
+  states.set(req, state);
+  const end = () => safely(() => endServerSpan(state, res), undefined);
+  res.once('finish', end);
+  res.once('close', end);
+  return state;
+}
+
+function requestAttributes(req: IncomingMessage, method: Method): Attributes {
+  const attributes: Attributes = {};
+  methodAttributes(req.method, method, attributes);
+  const url = req.url ?? '/';
+  const queryAt = url.indexOf('?');
+  attributes[ATTR_URL_PATH] = queryAt === -1 ? url : url.slice(0, queryAt);
+  if (queryAt !== -1) attributes[ATTR_URL_QUERY] = redactQuery(url.slice(queryAt + 1));
+  const scheme = (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
+  attributes[ATTR_URL_SCHEME] = scheme;
+  const host = req.headers.host;
+  if (host) {
+    const authority = splitAuthority(host);
+    attributes[ATTR_SERVER_ADDRESS] = authority.host;
+    attributes[ATTR_SERVER_PORT] = authority.port ?? defaultPort(scheme);
+  }
+  const peer = req.socket?.remoteAddress;
+  if (peer) {
+    attributes[ATTR_CLIENT_ADDRESS] = peer;
+    attributes[ATTR_NETWORK_PEER_ADDRESS] = peer;
+    if (req.socket.remotePort) attributes[ATTR_NETWORK_PEER_PORT] = req.socket.remotePort;
+  }
+  const userAgent = req.headers['user-agent'];
+  if (userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
+  if (req.httpVersion) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = req.httpVersion;
+  return attributes;
+}
+
+/** Names the span after the matched route template: `GET /api/users/:id`. The last route to match wins. */
+export function setServerRoute(state: ServerRequestState, route: string): void {
+  safely(() => {
+    state.span.setAttribute(ATTR_HTTP_ROUTE, route);
+    state.span.updateName(`${state.method.spanName} ${route}`);
+  }, undefined);
+}
+
+/** Records an error a handler threw, rejected with, or passed to `next`; each error object once. */
+export function recordServerError(state: ServerRequestState, error: unknown): void {
+  if (error === undefined || error === null || error === state.lastError) return;
+  state.lastError = error;
+  safely(() => {
+    if (typeof error === 'string' || typeof error === 'object') state.span.recordException(error as Error);
+  }, undefined);
+}
+
+// Constructor names that say less than the error's own `name` (a DOMException's name is `AbortError`, `TimeoutError`).
+const GENERIC_CONSTRUCTORS = new Set(['Object', 'Error', 'DOMException']);
+
+/** error.type for an exception: its class, as the conventions ask ("the exception type"). */
+export function errorTypeOf(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const ctorName = (error as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof ctorName === 'string' && ctorName && !GENERIC_CONSTRUCTORS.has(ctorName)) return ctorName;
+    const name = (error as { name?: unknown }).name;
+    if (typeof name === 'string' && name) return name;
+    if (typeof ctorName === 'string' && ctorName) return ctorName;
+  }
+  return '_OTHER';
+}
+
+function endServerSpan(state: ServerRequestState, res: ServerResponse): void {
+  if (state.ended) return;
+  state.ended = true;
+  const { span } = state;
+  if (res.headersSent) {
+    const status = res.statusCode;
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    // Server spans: 5xx is an error, 4xx is the client's (HTTP semantic conventions, "Status").
+    if (status >= 500) {
+      span.setAttribute(ATTR_ERROR_TYPE, String(status));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+  } else if (state.lastError !== undefined) {
+    span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(state.lastError));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
+}
+
+function isIncomingMessage(value: unknown): value is IncomingMessage {
+  return typeof value === 'object' && value !== null && typeof (value as IncomingMessage).headers === 'object';
+}
+
+function isServerResponse(value: unknown): value is ServerResponse {
+  return typeof value === 'object' && value !== null && typeof (value as ServerResponse).once === 'function';
+}

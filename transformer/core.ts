@@ -1,0 +1,120 @@
+import type * as ts from 'typescript';
+import picomatch from 'picomatch';
+import { dirname, relative, sep } from 'node:path';
+import { isFileIgnored, isStatementIgnored, mentionsIgnore } from './directives';
+import type { AutotraceOptions } from './options';
+import { isRuntimeCall, matchAppFactory, matchGlobalClient, matchRegistration, type Recogniser } from './recognise';
+import { bindsRuntime, redirectCall, runtimeImport, wrapArgument, wrapResult } from './rewrite';
+import { mayCreateApps } from './rules';
+
+// The transform itself, knowing nothing of ts-patch: any front door (tsconfig plugin, customTransformers, a bundler
+// plugin later) builds a Core and asks for the factory.
+
+export interface Core extends Recogniser {
+  readonly program: ts.Program;
+  readonly options: AutotraceOptions;
+  /** The folder `exclude` globs are relative to: the tsconfig's, else the program's working directory. */
+  readonly projectRoot: string;
+  readonly isExcluded: (fileName: string) => boolean;
+}
+
+export function createCore(ts_: typeof ts, program: ts.Program, options: AutotraceOptions): Core {
+  const configFile = program.getCompilerOptions().configFilePath;
+  const projectRoot =
+    typeof configFile === 'string' ? dirname(configFile) : program.getCurrentDirectory();
+  const matches = options.exclude.length > 0 ? picomatch(options.exclude as string[], { dot: true }) : undefined;
+  return {
+    ts: ts_,
+    checker: program.getTypeChecker(),
+    program,
+    options,
+    projectRoot,
+    isExcluded: (fileName) => matches !== undefined && matches(relative(projectRoot, fileName).split(sep).join('/')),
+  };
+}
+
+export function createSourceFileTransformer(core: Core): ts.TransformerFactory<ts.SourceFile> {
+  return (context) => (file) => transformSourceFile(core, context, file);
+}
+
+function transformSourceFile(core: Core, context: ts.TransformationContext, file: ts.SourceFile): ts.SourceFile {
+  const { ts: ts_ } = core;
+  if (file.isDeclarationFile || core.isExcluded(file.fileName) || isFileIgnored(ts_, file)) return file;
+  const { factory } = context;
+  const checksDirectives = mentionsIgnore(file.text);
+  const checksFactories = mayCreateApps(file.text);
+  let rewrites = 0;
+
+  const visit = (node: ts.Node): ts.Node => {
+    if (checksDirectives && (ts_.isStatement(node) || ts_.isClassElement(node)) && isStatementIgnored(ts_, file, node)) {
+      return node;
+    }
+    if (ts_.isCallExpression(node)) {
+      const rewritten = visitCall(node);
+      if (rewritten) {
+        rewrites++;
+        return rewritten;
+      }
+    }
+    return ts_.visitEachChild(node, visit, context);
+  };
+
+  // Recognition asks about the original node; rewriting uses the visited one, so nested sites are rewritten too.
+  const visitCall = (call: ts.CallExpression): ts.Expression | undefined => {
+    if (isRuntimeCall(core, call)) return undefined;
+    const registration = matchRegistration(core, call);
+    if (registration) {
+      const wrapIndexes = registration.handlerIndexes.filter((index) => !isRuntimeCall(core, call.arguments[index]));
+      if (wrapIndexes.length === 0) return undefined;
+      const visited = ts_.visitEachChild(call, visit, context);
+      const args = visited.arguments.map((argument, index) =>
+        wrapIndexes.includes(index)
+          ? wrapArgument(ts_, factory, registration.rule.wrapWith, argument, call.arguments[index]!, registration.mountPath)
+          : argument,
+      );
+      return factory.updateCallExpression(visited, visited.expression, visited.typeArguments, args);
+    }
+    if (checksFactories && !isRuntimeCall(core, call.parent)) {
+      const app = matchAppFactory(core, call);
+      if (app) return wrapResult(ts_, factory, app.wrapWith, ts_.visitEachChild(call, visit, context), call);
+    }
+    const client = matchGlobalClient(core, call);
+    if (client) return redirectCall(ts_, factory, client.callInstead, ts_.visitEachChild(call, visit, context), call);
+    return undefined;
+  };
+
+  const visited = ts_.visitEachChild(file, visit, context);
+  // A file with nothing recognised is returned as it came, so it emits byte-identical JS.
+  if (rewrites === 0) return file;
+  return withRuntimeImport(core, factory, visited);
+}
+
+function withRuntimeImport(core: Core, factory: ts.NodeFactory, file: ts.SourceFile): ts.SourceFile {
+  const { ts: ts_ } = core;
+  const statements = [...file.statements];
+  if (statements.some((statement) => bindsRuntime(ts_, statement))) return file;
+  let prologueEnd = 0;
+  while (prologueEnd < statements.length && isPrologueDirective(ts_, statements[prologueEnd]!)) prologueEnd++;
+  statements.splice(prologueEnd, 0, runtimeImport(factory, ts_, emitsCommonJs(core, file)));
+  return factory.updateSourceFile(file, statements);
+}
+
+/** Whether this file is emitted as CommonJS (per file under node16/nodenext: .cts, package.json "type"). */
+function emitsCommonJs(core: Core, file: ts.SourceFile): boolean {
+  const { ts: ts_ } = core;
+  // Public on Program since TypeScript 5.6 (typed internal); asked first because it knows every rule.
+  const format = (core.program as { getEmitModuleFormatOfFile?: (f: ts.SourceFile) => ts.ModuleKind })
+    .getEmitModuleFormatOfFile?.(file);
+  if (format !== undefined) return format === ts_.ModuleKind.CommonJS;
+  const options = core.program.getCompilerOptions();
+  const module = options.module ?? (options.target !== undefined && options.target >= ts_.ScriptTarget.ES2015 ? ts_.ModuleKind.ES2015 : ts_.ModuleKind.CommonJS);
+  if (module >= ts_.ModuleKind.Node16 && module <= ts_.ModuleKind.NodeNext) {
+    return file.impliedNodeFormat !== ts_.ModuleKind.ESNext;
+  }
+  return module === ts_.ModuleKind.CommonJS;
+}
+
+/** `"use strict";` and friends: they must stay first, so the runtime import goes after them. */
+function isPrologueDirective(ts_: typeof ts, statement: ts.Statement): boolean {
+  return ts_.isExpressionStatement(statement) && ts_.isStringLiteral(statement.expression);
+}

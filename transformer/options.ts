@@ -1,0 +1,57 @@
+/** The plugin options a user may set next to `"transform": "autotrace/transformer"` in tsconfig. */
+export interface AutotraceOptions {
+  /** Globs (relative to the tsconfig's folder) of files to leave untouched. */
+  readonly exclude: readonly string[];
+}
+
+export class AutotraceOptionError extends Error {
+  constructor(option: string, problem: string) {
+    super(`autotrace: invalid plugin option "${option}" in compilerOptions.plugins: ${problem}`);
+    this.name = 'AutotraceOptionError';
+  }
+}
+
+// Keys ts-patch reads from the same plugin entry; they are not ours to judge.
+const TS_PATCH_KEYS = new Set([
+  'transform',
+  'type',
+  'import',
+  'isEsm',
+  'after',
+  'afterDeclarations',
+  'transformProgram',
+  'resolvePathAliases',
+  'tsConfig',
+  'name',
+]);
+
+const OPTION_PARSERS: Record<keyof AutotraceOptions, (value: unknown) => unknown> = {
+  exclude: (value) => {
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item.length > 0)) {
+      throw new AutotraceOptionError('exclude', `expected an array of non-empty glob strings, got ${describe(value)}`);
+    }
+    return Object.freeze([...value]);
+  },
+};
+
+const DEFAULTS: AutotraceOptions = { exclude: [] };
+
+/** Validates the plugin entry; an unknown key or a bad value throws an error naming it, which fails the build. */
+export function parseOptions(raw: Readonly<Record<string, unknown>> | undefined): AutotraceOptions {
+  const options: Record<string, unknown> = { ...DEFAULTS };
+  for (const [key, value] of Object.entries(raw ?? {})) {
+    if (TS_PATCH_KEYS.has(key)) continue;
+    const parse = OPTION_PARSERS[key as keyof AutotraceOptions];
+    if (!parse) {
+      const known = Object.keys(OPTION_PARSERS).join(', ');
+      throw new AutotraceOptionError(key, `unknown option (autotrace knows: ${known})`);
+    }
+    options[key] = parse(value);
+  }
+  return Object.freeze(options) as unknown as AutotraceOptions;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return `an array containing ${value.map((item) => JSON.stringify(item)).join(', ')}`;
+  return value === null ? 'null' : `${typeof value} ${JSON.stringify(value)}`;
+}
