@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { createCore, createSourceFileTransformer } from './core';
-import { parseOptions, type AutotraceOptions } from './options';
+import { AutotraceOptionError, parseOptions, type AutotraceOptions } from './options';
 import { warnIfRuntimeIsDevOnly } from './project-checks';
 
 // The front doors. Thin on purpose: read the config and the compiler instance, build one Core, hand off.
@@ -14,9 +14,13 @@ export interface PluginExtras {
   readonly addDiagnostic?: (diagnostic: ts.Diagnostic) => number;
 }
 
+/** The diagnostic code autotrace reports its own errors under (outside TypeScript's ranges). */
+export const DIAGNOSTIC_CODE = 990001;
+
 /**
  * The ts-patch entry: `"plugins": [{ "transform": "autotrace/transformer", "exclude": ["src/legacy/**"] }]`.
- * A bad option throws, naming it, which fails the build.
+ * A bad option is reported as a compiler error naming it (so tsc exits non-zero like for any config error), and
+ * nothing is transformed.
  */
 export default function autotrace(
   program: ts.Program,
@@ -24,8 +28,23 @@ export default function autotrace(
   extras?: PluginExtras,
 ): ts.CustomTransformers {
   const ts_ = extras?.ts ?? loadTypeScript();
-  const core = createCore(ts_, program, parseOptions(config));
-  warnIfRuntimeIsDevOnly(ts_, core.projectRoot, extras?.addDiagnostic);
+  let options: AutotraceOptions;
+  try {
+    options = parseOptions(config);
+  } catch (error) {
+    if (!(error instanceof AutotraceOptionError) || !extras?.addDiagnostic) throw error;
+    extras.addDiagnostic({
+      category: ts_.DiagnosticCategory.Error,
+      code: DIAGNOSTIC_CODE,
+      file: undefined,
+      start: undefined,
+      length: undefined,
+      messageText: error.message,
+    });
+    return { before: [() => (file) => file] };
+  }
+  const core = createCore(ts_, program, options);
+  warnIfRuntimeIsDevOnly(core.projectRoot);
   return { before: [createSourceFileTransformer(core)] };
 }
 

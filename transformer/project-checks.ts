@@ -1,4 +1,3 @@
-import type * as ts from 'typescript';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -7,11 +6,11 @@ import { dirname, join } from 'node:path';
 
 const warned = new Set<string>();
 
-export function warnIfRuntimeIsDevOnly(
-  ts_: typeof ts,
-  projectRoot: string,
-  addDiagnostic: ((diagnostic: ts.Diagnostic) => number) | undefined,
-): void {
+/**
+ * Prints a warning to stderr. Not a compiler diagnostic: tsc exits non-zero on any diagnostic, a warning included,
+ * and a warning must not fail anyone's build.
+ */
+export function warnIfRuntimeIsDevOnly(projectRoot: string): void {
   const manifest = nearestManifest(projectRoot);
   if (!manifest || warned.has(manifest)) return;
   warned.add(manifest);
@@ -24,14 +23,10 @@ export function warnIfRuntimeIsDevOnly(
   if (pkg.name === 'autotrace') return;
   const listed = (field: string) => typeof pkg[field] === 'object' && pkg[field] !== null && 'autotrace' in pkg[field]!;
   if (!listed('devDependencies') || listed('dependencies') || listed('optionalDependencies')) return;
-  const messageText =
-    `autotrace: ${manifest} lists "autotrace" only under devDependencies, but the emitted code imports ` +
-    `"autotrace/runtime" at run time; a production install would fail at start. Move it to "dependencies".`;
-  if (addDiagnostic) {
-    addDiagnostic({ category: ts_.DiagnosticCategory.Warning, code: 990001, file: undefined, start: undefined, length: undefined, messageText });
-  } else {
-    process.stderr.write(`${messageText}\n`);
-  }
+  process.stderr.write(
+    `autotrace: warning: ${manifest} lists "autotrace" only under devDependencies, but the emitted code imports ` +
+      `"autotrace/runtime" at run time, so a production install would fail at start. Move it to "dependencies".\n`,
+  );
 }
 
 function nearestManifest(directory: string): string | undefined {
