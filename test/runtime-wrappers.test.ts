@@ -49,15 +49,18 @@ describe('handler wrappers keep the handler as it was', () => {
   it('rethrows a sync throw and passes a rejection on unchanged', async () => {
     await withRealRequest(async (req, res) => {
       const thrown = new Error('sync');
-      expect(() => runtime.expressRoute(() => {
+      const throwing = runtime.expressRoute<Handler>(() => {
         throw thrown;
-      })(req, res, () => {})).toThrow(thrown);
+      });
+      expect(() => throwing(req, res, () => {})).toThrow(thrown);
       const rejected = new Error('async');
-      const promise = runtime.expressRoute(async () => {
+      const rejecting = runtime.expressRoute<Handler>(async () => {
         throw rejected;
-      })(req, res, () => {}) as Promise<unknown>;
+      });
+      const promise = rejecting(req, res, () => {}) as Promise<unknown>;
       await expect(promise).rejects.toBe(rejected);
-      const value = await (runtime.expressRoute(async () => 42)(req, res, () => {}) as Promise<number>);
+      const resolving = runtime.expressRoute<Handler>(async () => 42);
+      const value = await (resolving(req, res, () => {}) as Promise<number>);
       expect(value).toBe(42);
       res.end();
     });
