@@ -43,6 +43,14 @@ describe('the runtime package', () => {
     expect(JSON.parse(result.stdout)).toEqual(['@opentelemetry/api', '@opentelemetry/semantic-conventions']);
   });
 
+  it('declares typescript so that a production install leaves the compiler out', () => {
+    // A range in peerDependencies makes npm mark the service's dev typescript `devOptional`, kept by --omit=dev.
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    expect(pkg.peerDependencies).not.toHaveProperty('typescript');
+    expect(pkg.dependencies).not.toHaveProperty('typescript');
+    expect(pkg.peerDependenciesMeta).toEqual({ typescript: { optional: true } });
+  });
+
   it('reports the package version as its instrumentation scope version', () => {
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
     expect((requireFromRepo('autotrace/runtime') as { VERSION: string }).VERSION).toBe(pkg.version);
