@@ -2,11 +2,11 @@ import { SpanKind } from '@opentelemetry/api';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tspcBuild } from './helpers/fixture-project';
+import { TOOLCHAINS, tspcBuild } from './helpers/fixture-project';
 import { fixturesDir } from './helpers/paths';
-import { startService } from './helpers/processes';
+import { run, startService } from './helpers/processes';
 
 // gateway → users, two processes built by tspc from tsconfig `plugins`: one trace across both.
 
@@ -39,23 +39,26 @@ async function waitFor<T>(probe: () => T | undefined, what: string): Promise<T> 
   }
 }
 
-describe('two services built with tspc', () => {
+describe.each(TOOLCHAINS)('two services built with tspc: $name', (toolchain) => {
   it('share one trace with the right parent chain', async () => {
-    const build = await tspcBuild(project);
+    const version = await run(toolchain.node, ['-p', 'process.versions.node + " " + require("typescript/package.json").version'], dirname(toolchain.tspc));
+    expect(version.stdout).toMatch(new RegExp(`^${toolchain.nodeMajor}\\.`));
+    const outDir = join(project, 'out', `node${toolchain.nodeMajor}`);
+    const build = await tspcBuild(project, 'tsconfig.json', toolchain, ['--outDir', outDir]);
     expect(build.stdout + build.stderr).toBe('');
     expect(build.code).toBe(0);
-    expect(readFileSync(join(project, 'out', 'gateway.js'), 'utf8')).toContain('__autotrace.fetch(');
+    expect(readFileSync(join(outDir, 'gateway.js'), 'utf8')).toContain('__autotrace.fetch(');
 
     const spansDir = mkdtempSync(join(tmpdir(), 'autotrace-e2e-'));
     const usersSpans = join(spansDir, 'users.jsonl');
     const gatewaySpans = join(spansDir, 'gateway.jsonl');
-    const users = await startService(join(project, 'out', 'users.js'), { SPANS_FILE: usersSpans, SERVICE_NAME: 'users' });
+    const users = await startService(join(outDir, 'users.js'), { SPANS_FILE: usersSpans, SERVICE_NAME: 'users' }, toolchain.node);
     children.push(users.child);
-    const gateway = await startService(join(project, 'out', 'gateway.js'), {
-      SPANS_FILE: gatewaySpans,
-      SERVICE_NAME: 'gateway',
-      USERS_URL: `http://127.0.0.1:${users.port}`,
-    });
+    const gateway = await startService(
+      join(outDir, 'gateway.js'),
+      { SPANS_FILE: gatewaySpans, SERVICE_NAME: 'gateway', USERS_URL: `http://127.0.0.1:${users.port}` },
+      toolchain.node,
+    );
     children.push(gateway.child);
 
     const traceId = '5b8efff798038103d269b633813fc60c';

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildFixture } from './helpers/compile';
+import { buildEsmFixture, buildFixture } from './helpers/compile';
 import { listen } from './helpers/http';
 import { assertSpan, findSpan, installSdk } from './helpers/otel';
 import { fixturesDir, requireFromRepo } from './helpers/paths';
@@ -166,5 +166,25 @@ describe.each([4, 5] as const)('Express %i', (major) => {
     expect(status).toBe(200);
     const [span] = await serverSpans();
     assertSpan(span, { name: 'GET /api/users/:id', kind: SpanKind.SERVER, parent: null });
+  });
+});
+
+describe('ESM output', () => {
+  it('runs: the runtime arrives through `import * as` and traces the app', async () => {
+    const { createApp } = await buildEsmFixture<AppModule>(join(fixturesDir, 'apps', 'express-app.ts'));
+    let base = '';
+    const server = await listen(createServer(createApp(requireFromRepo('express'), () => base)));
+    base = server.url;
+    try {
+      sdk.reset();
+      const response = await fetch(`${base}/proxy/4`, { headers: { traceparent } });
+      expect(await response.json()).toEqual({ id: '4' });
+      const spans = await sdk.waitForSpans(3);
+      const proxy = findSpan(spans, SpanKind.SERVER, 'GET /proxy/:id');
+      assertSpan(proxy, { name: 'GET /proxy/:id', kind: SpanKind.SERVER, parent: PARENT_ID, traceId: TRACE_ID });
+      assertSpan(findSpan(spans, SpanKind.CLIENT, 'GET'), { name: 'GET', kind: SpanKind.CLIENT, parent: proxy!.spanContext().spanId });
+    } finally {
+      await server.close();
+    }
   });
 });

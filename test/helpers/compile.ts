@@ -1,6 +1,7 @@
 import type * as ts from 'typescript';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { repoRoot, requireFromRepo } from './paths';
 
 export const typescript = requireFromRepo('typescript') as typeof ts;
@@ -62,12 +63,21 @@ export function compile(rootNames: readonly string[], options: CompileOptions = 
  * to dist/ by self-reference and `express` to the repo's node_modules) and loads it.
  */
 export function buildFixture<T>(source: string, options: CompileOptions = {}): T {
+  return requireFromRepo(writeFixture(source, options, options.expressTypes === 4 ? '.express4.js' : '.js')) as T;
+}
+
+/** The same, emitted as ESM to an `.mjs` file and loaded with `import()`, as an ESM service would be. */
+export async function buildEsmFixture<T>(source: string, options: CompileOptions = {}): Promise<T> {
+  return (await import(pathToFileURL(writeFixture(source, { ...options, module: 'esnext' }, '.mjs')).href)) as T;
+}
+
+function writeFixture(source: string, options: CompileOptions, extension: string): string {
   const { outputs, diagnostics } = compile([source], options);
   if (diagnostics.length > 0) throw new Error(`fixture ${source} does not type-check:\n${diagnostics.join('\n')}`);
   const outDir = join(dirname(source), 'out');
   mkdirSync(outDir, { recursive: true });
   const jsName = basename(source).replace(/\.ts$/, '.js');
-  const outFile = join(outDir, options.expressTypes === 4 ? jsName.replace(/\.js$/, '.express4.js') : jsName);
+  const outFile = join(outDir, jsName.replace(/\.js$/, extension));
   writeFileSync(outFile, outputs.get(jsName)!);
-  return requireFromRepo(outFile) as T;
+  return outFile;
 }

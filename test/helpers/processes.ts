@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /** Starts a Node service and resolves with its port once it prints `{"port": N}` on its first line. */
-export function startService(script: string, env: Record<string, string>): Promise<{ port: number; child: ChildProcess }> {
+export function startService(
+  script: string,
+  env: Record<string, string>,
+  node = process.execPath,
+): Promise<{ port: number; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stderr!.on('data', (chunk) => (stderr += chunk));
