@@ -6,16 +6,12 @@ import {
   setServerRoute,
   type ServerRequestState,
 } from './server';
-import { isThenable, keepShape, safely } from './safe';
+import { invoke, isWrapped, mark, type AnyFunction } from './handler';
+import { keepShape, safely } from './safe';
 
 // Runtime side of the Express rows in transformer/rules.ts. Express 4 and 5 share these: both call
 // `app.handle(req, res, next)` per request, set `req.route` to the matched Route (whose `path` is the template) and
 // `req.baseUrl` to the concrete mount path, and tell error middleware by `fn.length === 4`.
-
-const WRAPPED = Symbol.for('autotrace.wrapped');
-
-type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
-type Marked = AnyFunction & { [WRAPPED]?: true };
 
 interface ExpressRequestLike {
   baseUrl?: unknown;
@@ -37,18 +33,13 @@ function isExpressApp(value: unknown): value is ExpressAppLike {
   );
 }
 
-function mark<F extends AnyFunction>(fn: F): F {
-  Object.defineProperty(fn, WRAPPED, { value: true });
-  return fn;
-}
-
 /**
  * Wraps an application's `handle` so that every request reaching the app gets its SERVER span, including 404s and
  * requests answered by middleware before any route. Emitted around `express()`.
  */
 export function expressApp<A>(app: A): A {
   safely(() => {
-    if (!isExpressApp(app) || (app.handle as Marked)[WRAPPED]) return;
+    if (!isExpressApp(app) || isWrapped(app.handle)) return;
     const original = app.handle;
     const handle = function (this: unknown, ...args: unknown[]) {
       const [req, res] = args;
@@ -82,7 +73,7 @@ type HandlerKind = 'route' | 'use';
 
 function wrapHandlers<H>(value: H, kind: HandlerKind, mountPath: string | undefined): H {
   if (Array.isArray(value)) return value.map((item) => wrapHandlers(item, kind, mountPath)) as H;
-  if (typeof value !== 'function' || isExpressApp(value) || (value as Marked)[WRAPPED]) return value;
+  if (typeof value !== 'function' || isExpressApp(value) || isWrapped(value)) return value;
   return wrapHandler(value as unknown as AnyFunction, kind, mountPath) as H;
 }
 
@@ -102,22 +93,6 @@ function wrapHandler(handler: AnyFunction, kind: HandlerKind, mountPath: string 
     return run();
   };
   return mark(keepShape(wrapper, handler));
-}
-
-/** Calls the user's handler unchanged, noting a sync throw or async rejection before passing it on as it was. */
-function invoke(handler: AnyFunction, thisArg: unknown, args: unknown[], state: ServerRequestState): unknown {
-  let result: unknown;
-  try {
-    result = handler.apply(thisArg, args);
-  } catch (error) {
-    recordServerError(state, error);
-    throw error;
-  }
-  if (!isThenable(result)) return result;
-  return result.then(undefined, (error: unknown) => {
-    recordServerError(state, error);
-    throw error;
-  });
 }
 
 function matchRoute(state: ServerRequestState, req: ExpressRequestLike): void {

@@ -1,5 +1,9 @@
 // autotrace/runtime: what the code emitted by autotrace/transformer calls. These names are part of the emitted code,
 // so they are public API: renaming one breaks every service built with an older transformer.
 export { expressApp, expressRoute, expressUse } from './express';
+export { fastifyApp, fastifyHandler } from './fastify';
+export { honoApp, honoMiddleware, honoRoute } from './hono';
+export { koaApp, koaMiddleware, koaRoute } from './koa';
+export { httpHandler } from './node-http';
 export { fetch } from './fetch';
 export { VERSION } from './version';

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import {
+  context,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -41,6 +42,8 @@ export interface ServerRequestState {
   mountBase: string;
   lastError: unknown;
   ended: boolean;
+  /** The span belongs to another instrumentation (e.g. instrumentation-http): enrich it, never end it. */
+  readonly adopted: boolean;
 }
 
 const states = new WeakMap<object, ServerRequestState>();
@@ -62,7 +65,39 @@ export function beginServerRequest(req: unknown, res: unknown): ServerRequestSta
   const existing = serverStateOf(req);
   if (existing) return existing;
   if (!isIncomingMessage(req) || !isServerResponse(res)) return undefined;
-  return safely(() => startServerSpan(req, res), undefined);
+  return safely(() => adoptActiveServerSpan(req) ?? startServerSpan(req, res), undefined);
+}
+
+/**
+ * One SERVER span per request: when another instrumentation (a user who also runs instrumentation-http) already
+ * started one and made it active, autotrace names and enriches that span instead of starting a second. The kind and
+ * scope are read from the SDK's span object; the API's Span interface does not expose them.
+ */
+function adoptActiveServerSpan(req: IncomingMessage): ServerRequestState | undefined {
+  const active = context.active();
+  const span = trace.getSpan(active) as (Span & SdkSpanFields) | undefined;
+  if (!span || !span.isRecording() || span.kind !== SpanKind.SERVER) return undefined;
+  const scope = span.instrumentationScope ?? span.instrumentationLibrary;
+  if (scope?.name === 'autotrace') return undefined;
+  const state: ServerRequestState = {
+    span,
+    context: active,
+    method: normalizeMethod(req.method),
+    mountTemplate: '',
+    mountBase: '',
+    lastError: undefined,
+    ended: false,
+    adopted: true,
+  };
+  states.set(req, state);
+  return state;
+}
+
+/** What SDK 2.x/3.x spans (ReadableSpan) carry beyond the API's Span; 1.x named the scope instrumentationLibrary. */
+interface SdkSpanFields {
+  kind?: SpanKind;
+  instrumentationScope?: { name?: string };
+  instrumentationLibrary?: { name?: string };
 }
 
 function startServerSpan(req: IncomingMessage, res: ServerResponse): ServerRequestState {
@@ -82,6 +117,7 @@ function startServerSpan(req: IncomingMessage, res: ServerResponse): ServerReque
     mountBase: '',
     lastError: undefined,
     ended: false,
+    adopted: false,
   };
   states.set(req, state);
   const end = () => safely(() => endServerSpan(state, res), undefined);

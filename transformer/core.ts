@@ -3,8 +3,15 @@ import picomatch from 'picomatch';
 import { dirname, relative, sep } from 'node:path';
 import { isFileIgnored, isStatementIgnored, mentionsIgnore } from './directives';
 import type { AutotraceOptions } from './options';
-import { isRuntimeCall, matchAppFactory, matchGlobalClient, matchRegistration, type Recogniser } from './recognise';
-import { bindsRuntime, redirectCall, runtimeImport, wrapArgument, wrapResult } from './rewrite';
+import {
+  isRuntimeCall,
+  matchAppFactory,
+  matchGlobalClient,
+  matchRegistration,
+  type Recogniser,
+  type RegistrationMatch,
+} from './recognise';
+import { bindsRuntime, redirectCall, runtimeImport, wrapArgument, wrapProperty, wrapResult } from './rewrite';
 import { mayCreateApps } from './rules';
 
 // The transform itself, knowing nothing of ts-patch: any front door (tsconfig plugin, customTransformers, a bundler
@@ -49,12 +56,14 @@ function transformSourceFile(core: Core, context: ts.TransformationContext, file
     if (checksDirectives && (ts_.isStatement(node) || ts_.isClassElement(node)) && isStatementIgnored(ts_, file, node)) {
       return node;
     }
-    if (ts_.isCallExpression(node)) {
-      const rewritten = visitCall(node);
-      if (rewritten) {
-        rewrites++;
-        return rewritten;
-      }
+    const rewritten = ts_.isCallExpression(node)
+      ? visitCall(node)
+      : checksFactories && ts_.isNewExpression(node)
+        ? visitFactory(node)
+        : undefined;
+    if (rewritten) {
+      rewrites++;
+      return rewritten;
     }
     return ts_.visitEachChild(node, visit, context);
   };
@@ -63,24 +72,45 @@ function transformSourceFile(core: Core, context: ts.TransformationContext, file
   const visitCall = (call: ts.CallExpression): ts.Expression | undefined => {
     if (isRuntimeCall(core, call)) return undefined;
     const registration = matchRegistration(core, call);
-    if (registration) {
-      const wrapIndexes = registration.handlerIndexes.filter((index) => !isRuntimeCall(core, call.arguments[index]));
-      if (wrapIndexes.length === 0) return undefined;
-      const visited = ts_.visitEachChild(call, visit, context);
-      const args = visited.arguments.map((argument, index) =>
-        wrapIndexes.includes(index)
-          ? wrapArgument(ts_, factory, registration.rule.wrapWith, argument, call.arguments[index]!, registration.mountPath)
-          : argument,
-      );
-      return factory.updateCallExpression(visited, visited.expression, visited.typeArguments, args);
-    }
-    if (checksFactories && !isRuntimeCall(core, call.parent)) {
-      const app = matchAppFactory(core, call);
-      if (app) return wrapResult(ts_, factory, app.wrapWith, ts_.visitEachChild(call, visit, context), call);
+    if (registration) return visitRegistration(call, registration);
+    if (checksFactories) {
+      const created = visitFactory(call);
+      if (created) return created;
     }
     const client = matchGlobalClient(core, call);
     if (client) return redirectCall(ts_, factory, client.callInstead, ts_.visitEachChild(call, visit, context), call);
     return undefined;
+  };
+
+  const visitRegistration = (call: ts.CallExpression, match: RegistrationMatch): ts.Expression | undefined => {
+    const { rule } = match;
+    if (match.optionsIndex !== undefined && typeof rule.handlers === 'object') {
+      const options = call.arguments[match.optionsIndex] as ts.ObjectLiteralExpression;
+      const property = rule.handlers.property;
+      if (!hasUnwrappedProperty(core, options, property)) return undefined;
+      const visited = ts_.visitEachChild(call, visit, context);
+      const args = visited.arguments.map((argument, index) =>
+        index === match.optionsIndex
+          ? wrapProperty(ts_, factory, rule.wrapWith, argument as ts.ObjectLiteralExpression, property)
+          : argument,
+      );
+      return factory.updateCallExpression(visited, visited.expression, visited.typeArguments, args);
+    }
+    const wrapIndexes = match.handlerIndexes.filter((index) => !isRuntimeCall(core, call.arguments[index]));
+    if (wrapIndexes.length === 0) return undefined;
+    const visited = ts_.visitEachChild(call, visit, context);
+    const args = visited.arguments.map((argument, index) =>
+      wrapIndexes.includes(index)
+        ? wrapArgument(ts_, factory, rule.wrapWith, argument, call.arguments[index]!, match.mountPath)
+        : argument,
+    );
+    return factory.updateCallExpression(visited, visited.expression, visited.typeArguments, args);
+  };
+
+  const visitFactory = (node: ts.CallExpression | ts.NewExpression): ts.Expression | undefined => {
+    if (isRuntimeCall(core, node.parent)) return undefined;
+    const app = matchAppFactory(core, node);
+    return app && wrapResult(ts_, factory, app.wrapWith, ts_.visitEachChild(node, visit, context), node);
   };
 
   const visited = ts_.visitEachChild(file, visit, context);
@@ -117,4 +147,14 @@ function emitsCommonJs(core: Core, file: ts.SourceFile): boolean {
 /** `"use strict";` and friends: they must stay first, so the runtime import goes after them. */
 function isPrologueDirective(ts_: typeof ts, statement: ts.Statement): boolean {
   return ts_.isExpressionStatement(statement) && ts_.isStringLiteral(statement.expression);
+}
+
+/** Whether an options literal has the handler property, not yet wrapped (the input may be transformed output). */
+function hasUnwrappedProperty(core: Core, options: ts.ObjectLiteralExpression, name: string): boolean {
+  const { ts: ts_ } = core;
+  return options.properties.some((property) => {
+    if (property.name === undefined || !ts_.isIdentifier(property.name) || property.name.text !== name) return false;
+    if (ts_.isPropertyAssignment(property)) return !isRuntimeCall(core, property.initializer);
+    return ts_.isShorthandPropertyAssignment(property) || ts_.isMethodDeclaration(property);
+  });
 }

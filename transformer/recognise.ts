@@ -21,48 +21,103 @@ export interface Recogniser {
 
 export interface RegistrationMatch {
   readonly rule: RegistrationRule;
-  /** Indexes of the arguments that are (or may be) handlers: every argument after a leading path. */
+  /** Indexes of the arguments that are (or may be) handlers. */
   readonly handlerIndexes: readonly number[];
+  /** For `{ property }` rules: the options object literal whose property holds the handler. */
+  readonly optionsIndex: number | undefined;
   /** The leading path's value when it is known at build time (a literal, or a const of literal type). */
   readonly mountPath: string | undefined;
 }
 
-/** `app.get('/x', h)`, `router.use('/api', r)`, `app.route('/x').post(h)`: a typed registration on a known receiver. */
-export function matchRegistration(r: Recogniser, call: ts.CallExpression): RegistrationMatch | undefined {
+/** The identifier a call is made through: `f(...)` or `x.f(...)`. */
+function calleeName(r: Recogniser, call: ts.CallExpression): ts.Identifier | undefined {
   const callee = call.expression;
-  if (!r.ts.isPropertyAccessExpression(callee) || !r.ts.isIdentifier(callee.name)) return undefined;
-  const name = callee.name.text;
-  if (!isCandidateMethod(name)) return undefined;
-  const symbol = r.checker.getSymbolAtLocation(callee.name);
-  const rule = symbol && REGISTRATION_RULES.find((candidate) => declaresRegistration(r, symbol, candidate, name));
+  if (r.ts.isIdentifier(callee)) return callee;
+  if (r.ts.isPropertyAccessExpression(callee) && r.ts.isIdentifier(callee.name)) return callee.name;
+  return undefined;
+}
+
+/** `app.get('/x', h)`, `router.use('/api', r)`, `createServer(h)`: a typed registration on a known receiver. */
+export function matchRegistration(r: Recogniser, call: ts.CallExpression): RegistrationMatch | undefined {
+  const nameNode = calleeName(r, call);
+  if (!nameNode || !isCandidateMethod(nameNode.text)) return undefined;
+  let symbol = r.checker.getSymbolAtLocation(nameNode);
+  if (symbol && symbol.flags & r.ts.SymbolFlags.Alias) symbol = r.checker.getAliasedSymbol(symbol);
+  if (!symbol) return undefined;
+  const rule = REGISTRATION_RULES.find(
+    (candidate) => declaresRegistration(r, symbol, candidate, nameNode.text) && firstArgumentFits(r, call, candidate),
+  );
   if (!rule) return undefined;
   const args = call.arguments;
-  const first = args[0];
-  const hasPath = first !== undefined && !r.ts.isSpreadElement(first) && isPathLike(r, r.checker.getTypeAtLocation(first));
-  const handlerIndexes = args.map((_, index) => index).filter((index) => index >= (hasPath ? 1 : 0));
-  const mountPath = hasPath && rule.passesMountPath ? literalString(r, first) : undefined;
-  return { rule, handlerIndexes, mountPath };
+  if (rule.handlers !== 'arguments') {
+    const optionsIndex = args.findIndex((arg) => r.ts.isObjectLiteralExpression(arg));
+    return { rule, handlerIndexes: [], optionsIndex: optionsIndex === -1 ? undefined : optionsIndex, mountPath: undefined };
+  }
+  // Leading strings are paths (or a route name, or a method): everything after them that can be called is a handler.
+  let firstHandler = 0;
+  while (firstHandler < args.length && isPathLike(r, args[firstHandler]!)) firstHandler++;
+  const handlerIndexes = args
+    .map((arg, index) => ({ arg, index }))
+    .filter(({ arg, index }) => index >= firstHandler && mayBeHandler(r, arg))
+    .map(({ index }) => index);
+  const mountPath = rule.passesMountPath && firstHandler === 1 ? literalString(r, args[0]!) : undefined;
+  return { rule, handlerIndexes, optionsIndex: undefined, mountPath };
 }
 
 function declaresRegistration(r: Recogniser, symbol: ts.Symbol, rule: RegistrationRule, name: string): boolean {
   if (!rule.methods.includes(name)) return false;
   return (symbol.declarations ?? []).some((declaration) => {
-    const owner = declaration.parent;
+    const owner = ownerName(r, declaration);
     return (
-      r.ts.isInterfaceDeclaration(owner) &&
-      rule.declaredIn.includes(owner.name.text) &&
+      owner !== undefined &&
+      rule.declaredIn.includes(owner) &&
       packageNameOf(declaration.getSourceFile().fileName) === rule.typesPackage
     );
   });
 }
 
-/** A route path: string, RegExp, or an array of those (Express's PathParams). */
-function isPathLike(r: Recogniser, type: ts.Type): boolean {
-  if (type.isUnion()) return type.types.every((member) => isPathLike(r, member));
+/** The interface, class or ambient module (`declare module "http"`) a member or function is declared in. */
+function ownerName(r: Recogniser, declaration: ts.Declaration): string | undefined {
+  let owner: ts.Node = declaration.parent;
+  if (r.ts.isModuleBlock(owner)) owner = owner.parent;
+  if (r.ts.isInterfaceDeclaration(owner) || r.ts.isClassDeclaration(owner)) return owner.name?.text;
+  if (r.ts.isModuleDeclaration(owner)) return owner.name.text;
+  return undefined;
+}
+
+function firstArgumentFits(r: Recogniser, call: ts.CallExpression, rule: RegistrationRule): boolean {
+  if (rule.whenFirstArgument === undefined) return true;
+  const first = call.arguments[0];
+  return first !== undefined && literalString(r, first) === rule.whenFirstArgument;
+}
+
+/** A route path or name: string, RegExp, or an array of those (Express's PathParams). */
+function isPathLike(r: Recogniser, node: ts.Expression): boolean {
+  return !r.ts.isSpreadElement(node) && isPathLikeType(r, r.checker.getTypeAtLocation(node));
+}
+
+function isPathLikeType(r: Recogniser, type: ts.Type): boolean {
+  if (type.isUnion()) return type.types.every((member) => isPathLikeType(r, member));
   if (type.flags & r.ts.TypeFlags.StringLike) return true;
   if (type.getSymbol()?.getName() === 'RegExp') return true;
   if (r.checker.isArrayType(type) || r.checker.isTupleType(type)) {
-    return r.checker.getTypeArguments(type as ts.TypeReference).every((member) => isPathLike(r, member));
+    return r.checker.getTypeArguments(type as ts.TypeReference).every((member) => isPathLikeType(r, member));
+  }
+  return false;
+}
+
+/** Functions, arrays of them, spreads, and anything the checker cannot rule out (any/unknown); not option objects. */
+function mayBeHandler(r: Recogniser, node: ts.Expression): boolean {
+  if (r.ts.isSpreadElement(node)) return true;
+  return mayBeHandlerType(r, r.checker.getTypeAtLocation(node));
+}
+
+function mayBeHandlerType(r: Recogniser, type: ts.Type): boolean {
+  if (type.flags & (r.ts.TypeFlags.Any | r.ts.TypeFlags.Unknown)) return true;
+  if (type.isUnion() || type.isIntersection()) return type.types.some((member) => mayBeHandlerType(r, member));
+  if (type.getCallSignatures().length > 0) return true;
+  if (r.checker.isArrayType(type) || r.checker.isTupleType(type)) {
+    return r.checker.getTypeArguments(type as ts.TypeReference).some((member) => mayBeHandlerType(r, member));
   }
   return false;
 }
@@ -73,19 +128,19 @@ function literalString(r: Recogniser, node: ts.Expression): string | undefined {
   return type.isStringLiteral() ? type.value : undefined;
 }
 
-/** `express()` — however the factory is named locally or reaches the file (import, alias, `typeof express` param). */
-export function matchAppFactory(r: Recogniser, call: ts.CallExpression): AppFactoryRule | undefined {
-  const callee = call.expression;
+/** `express()`, `fastify()`, `new Koa()`, `new Hono()` — however the factory is named locally or reaches the file. */
+export function matchAppFactory(r: Recogniser, node: ts.CallExpression | ts.NewExpression): AppFactoryRule | undefined {
+  const callee = node.expression;
   if (!r.ts.isIdentifier(callee) && !r.ts.isPropertyAccessExpression(callee)) return undefined;
   const symbol = r.checker.getTypeAtLocation(callee).getSymbol();
   if (!symbol) return undefined;
+  const isNew = r.ts.isNewExpression(node);
   return APP_FACTORY_RULES.find((rule) =>
-    (symbol.declarations ?? []).some(
-      (declaration) =>
-        r.ts.isFunctionDeclaration(declaration) &&
-        isExportEqualsTarget(r, declaration) &&
-        packageNameOf(declaration.getSourceFile().fileName) === rule.typesPackage,
-    ),
+    (symbol.declarations ?? []).some((declaration) => {
+      if (packageNameOf(declaration.getSourceFile().fileName) !== rule.typesPackage) return false;
+      if ('call' in rule.creates) return !isNew && r.ts.isFunctionDeclaration(declaration) && isExportEqualsTarget(r, declaration);
+      return isNew && r.ts.isClassDeclaration(declaration) && declaration.name?.text === rule.creates.construct;
+    }),
   );
 }
 

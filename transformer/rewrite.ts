@@ -27,13 +27,47 @@ export function wrapArgument(
   return ts_.isSpreadElement(argument) ? factory.updateSpreadElement(argument, call) : call;
 }
 
+/**
+ * Transforms `{ url, handler: h }` into `{ url, handler: __autotrace.fastifyHandler(h) }`; a shorthand `{ handler }`
+ * and a method `{ handler(req, reply) {} }` become the same property assignment (a method's body becomes a function
+ * expression's: route handlers do not use `super`).
+ */
+export function wrapProperty(
+  ts_: typeof ts,
+  factory: ts.NodeFactory,
+  wrapper: RuntimeExport,
+  options: ts.ObjectLiteralExpression,
+  name: string,
+): ts.ObjectLiteralExpression {
+  const properties = options.properties.map((property) => {
+    if (property.name === undefined || !ts_.isIdentifier(property.name) || property.name.text !== name) return property;
+    let value: ts.Expression;
+    if (ts_.isPropertyAssignment(property)) value = property.initializer;
+    else if (ts_.isShorthandPropertyAssignment(property)) value = factory.createIdentifier(property.name.text);
+    else if (ts_.isMethodDeclaration(property) && property.body) {
+      value = factory.createFunctionExpression(
+        property.modifiers?.filter(ts_.isModifier),
+        property.asteriskToken,
+        undefined,
+        property.typeParameters,
+        property.parameters,
+        property.type,
+        property.body,
+      );
+    } else return property;
+    const wrapped = located(ts_, factory.createCallExpression(runtimeMember(factory, wrapper), undefined, [value]), property);
+    return located(ts_, factory.createPropertyAssignment(property.name, wrapped), property);
+  });
+  return factory.updateObjectLiteralExpression(options, properties);
+}
+
 /** Transforms `express()` into `__autotrace.expressApp(express())`. */
 export function wrapResult(
   ts_: typeof ts,
   factory: ts.NodeFactory,
   wrapper: RuntimeExport,
   call: ts.Expression,
-  original: ts.Expression,
+  original: ts.Node,
 ): ts.Expression {
   return located(ts_, factory.createCallExpression(runtimeMember(factory, wrapper), undefined, [call]), original);
 }

@@ -2,29 +2,52 @@
 // run-time behaviour, a wrapper in runtime/); the visitor, recognisers and rewriters read only this table.
 
 /** Names exported by autotrace/runtime that emitted code calls. */
-export type RuntimeExport = 'expressApp' | 'expressRoute' | 'expressUse' | 'fetch';
+export type RuntimeExport =
+  | 'expressApp'
+  | 'expressRoute'
+  | 'expressUse'
+  | 'fastifyApp'
+  | 'fastifyHandler'
+  | 'koaApp'
+  | 'koaMiddleware'
+  | 'koaRoute'
+  | 'honoApp'
+  | 'honoMiddleware'
+  | 'honoRoute'
+  | 'httpHandler'
+  | 'fetch';
 
-/** A method call that registers handlers: `receiver.method([path], ...handlers)`. */
+/**
+ * A call that registers handlers: `receiver.method(...paths, ...handlers)`, or a plain function such as
+ * `createServer(options, handler)`. Recognised when the checker resolves the method or function to a declaration
+ * inside one of `declaredIn` (an interface, class or `declare module` block) in a file owned by `typesPackage`.
+ */
 export interface RegistrationRule {
   readonly framework: string;
   /** The npm package whose declarations type the method (read from its package.json `name`). */
   readonly typesPackage: string;
-  /** Interfaces that declare the method: a look-alike declared anywhere else is never touched. */
+  /** Interfaces, classes or ambient modules that declare the method: a look-alike declared elsewhere is never touched. */
   readonly declaredIn: readonly string[];
   readonly methods: readonly string[];
-  /** Wraps each handler argument. */
+  /** Wraps each handler. */
   readonly wrapWith: RuntimeExport;
+  /** Where the handlers are: function arguments after any leading path/name strings, or an options object's property. */
+  readonly handlers: 'arguments' | { readonly property: string };
   /** Passes the leading path argument's literal value to the wrapper (a mount path joins the route template). */
-  readonly passesMountPath: boolean;
+  readonly passesMountPath?: boolean;
+  /** Only when the first argument is this string literal (`server.on('request', handler)`). */
+  readonly whenFirstArgument?: string;
 }
 
-/** A call that creates an application: its result is wrapped so every request gets a span, 404s included. */
+/** A call or `new` that creates an application: its result is wrapped so every request gets a span, 404s included. */
 export interface AppFactoryRule {
   readonly framework: string;
   /** The module a file must mention to hold such a call (a cheap filter before asking the checker). */
   readonly module: string;
-  /** The package whose `export =` function creates the app. */
+  /** The package that declares the factory. */
   readonly typesPackage: string;
+  /** `call` of the module's `export =` function, or `new` of the named class. */
+  readonly creates: { readonly call: 'export=' } | { readonly construct: string };
   readonly wrapWith: RuntimeExport;
 }
 
@@ -42,30 +65,36 @@ const EXPRESS_VERBS = [
   'mkactivity', 'mkcol', 'move', 'm-search', 'notify', 'propfind', 'proppatch', 'purge', 'report', 'search',
   'subscribe', 'trace', 'unlock', 'unsubscribe', 'link', 'unlink',
 ] as const;
+const FASTIFY_VERBS = ['all', 'get', 'post', 'put', 'delete', 'patch', 'options', 'head', 'search', 'propfind', 'proppatch', 'mkcol', 'copy', 'move', 'lock', 'unlock', 'trace', 'report', 'mkcalendar'] as const;
+const KOA_ROUTER_VERBS = ['all', 'get', 'post', 'put', 'delete', 'del', 'patch', 'options', 'head', 'link', 'unlink'] as const;
+const HONO_VERBS = ['all', 'get', 'post', 'put', 'delete', 'patch', 'options', 'on'] as const;
 
 const EXPRESS_TYPES = '@types/express-serve-static-core';
 
 export const REGISTRATION_RULES: readonly RegistrationRule[] = [
-  {
-    framework: 'express',
-    typesPackage: EXPRESS_TYPES,
-    declaredIn: ['IRouter', 'IRoute', 'Application'],
-    methods: EXPRESS_VERBS,
-    wrapWith: 'expressRoute',
-    passesMountPath: false,
-  },
-  {
-    framework: 'express',
-    typesPackage: EXPRESS_TYPES,
-    declaredIn: ['IRouter', 'Application'],
-    methods: ['use'],
-    wrapWith: 'expressUse',
-    passesMountPath: true,
-  },
+  // Express 4 and 5 (typed by @types/express 4 / 5).
+  { framework: 'express', typesPackage: EXPRESS_TYPES, declaredIn: ['IRouter', 'IRoute', 'Application'], methods: EXPRESS_VERBS, wrapWith: 'expressRoute', handlers: 'arguments' },
+  { framework: 'express', typesPackage: EXPRESS_TYPES, declaredIn: ['IRouter', 'Application'], methods: ['use'], wrapWith: 'expressUse', handlers: 'arguments', passesMountPath: true },
+  // Fastify 4 and 5 (own types): shorthand routes and `route({ method, url, handler })`.
+  { framework: 'fastify', typesPackage: 'fastify', declaredIn: ['FastifyInstance'], methods: FASTIFY_VERBS, wrapWith: 'fastifyHandler', handlers: 'arguments' },
+  { framework: 'fastify', typesPackage: 'fastify', declaredIn: ['FastifyInstance'], methods: ['route'], wrapWith: 'fastifyHandler', handlers: { property: 'handler' } },
+  // Koa 2 and 3 (@types/koa) and @koa/router (own types).
+  { framework: 'koa', typesPackage: '@types/koa', declaredIn: ['Application'], methods: ['use'], wrapWith: 'koaMiddleware', handlers: 'arguments' },
+  { framework: 'koa', typesPackage: '@koa/router', declaredIn: ['RouterImplementation', 'Router'], methods: KOA_ROUTER_VERBS, wrapWith: 'koaRoute', handlers: 'arguments' },
+  { framework: 'koa', typesPackage: '@koa/router', declaredIn: ['RouterImplementation', 'Router'], methods: ['use'], wrapWith: 'koaMiddleware', handlers: 'arguments' },
+  // Hono 4 (own types; served by @hono/node-server).
+  { framework: 'hono', typesPackage: 'hono', declaredIn: ['Hono'], methods: HONO_VERBS, wrapWith: 'honoRoute', handlers: 'arguments' },
+  { framework: 'hono', typesPackage: 'hono', declaredIn: ['Hono'], methods: ['use'], wrapWith: 'honoMiddleware', handlers: 'arguments' },
+  // node:http and node:https (@types/node): no router, so the span is named by the method alone.
+  { framework: 'node:http', typesPackage: '@types/node', declaredIn: ['http', 'https'], methods: ['createServer'], wrapWith: 'httpHandler', handlers: 'arguments' },
+  { framework: 'node:http', typesPackage: '@types/node', declaredIn: ['Server'], methods: ['on', 'addListener', 'prependListener', 'once'], wrapWith: 'httpHandler', handlers: 'arguments', whenFirstArgument: 'request' },
 ];
 
 export const APP_FACTORY_RULES: readonly AppFactoryRule[] = [
-  { framework: 'express', module: 'express', typesPackage: '@types/express', wrapWith: 'expressApp' },
+  { framework: 'express', module: 'express', typesPackage: '@types/express', creates: { call: 'export=' }, wrapWith: 'expressApp' },
+  { framework: 'fastify', module: 'fastify', typesPackage: 'fastify', creates: { call: 'export=' }, wrapWith: 'fastifyApp' },
+  { framework: 'koa', module: 'koa', typesPackage: '@types/koa', creates: { construct: 'Application' }, wrapWith: 'koaApp' },
+  { framework: 'hono', module: 'hono', typesPackage: 'hono', creates: { construct: 'Hono' }, wrapWith: 'honoApp' },
 ];
 
 export const GLOBAL_CLIENT_RULES: readonly GlobalClientRule[] = [

@@ -1,0 +1,62 @@
+import { context } from '@opentelemetry/api';
+import { beginServerRequest, recordServerError, setServerRoute, type ServerRequestState } from './server';
+import { isThenable, keepShape, safely } from './safe';
+
+// What every framework's handler wrapper shares: find Node's req/res among the arguments, make sure the request has
+// its SERVER span, name it by the matched route, and run the handler in the span's context, unchanged.
+
+export const WRAPPED = Symbol.for('autotrace.wrapped');
+
+export type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+export function isWrapped(value: unknown): boolean {
+  return typeof value === 'function' && (value as { [WRAPPED]?: true })[WRAPPED] === true;
+}
+
+/** Marks a wrapper so that wrapping it again (code transformed twice, a handler registered twice) returns it as is. */
+export function mark<F extends AnyFunction>(fn: F): F {
+  Object.defineProperty(fn, WRAPPED, { value: true });
+  return fn;
+}
+
+/** Calls the user's handler unchanged, noting a sync throw or async rejection before passing it on as it was. */
+export function invoke(handler: AnyFunction, thisArg: unknown, args: unknown[], state: ServerRequestState): unknown {
+  let result: unknown;
+  try {
+    result = handler.apply(thisArg, args);
+  } catch (error) {
+    recordServerError(state, error);
+    throw error;
+  }
+  if (!isThenable(result)) return result;
+  // A derived promise: the caller still sees the same rejection (Express 5 and Koa handle it, Express 4 leaves it
+  // unhandled as before), and the error is on the span first.
+  return result.then(undefined, (error: unknown) => {
+    recordServerError(state, error);
+    throw error;
+  });
+}
+
+/** How a framework hands a request to its handlers. */
+export interface HandlerShape {
+  /** Node's IncomingMessage and ServerResponse, found among the handler's arguments. */
+  exchange(args: unknown[]): { req: unknown; res: unknown } | undefined;
+  /** The matched route's full template, when the framework knows it as the handler runs. */
+  route?(args: unknown[]): string | undefined;
+}
+
+/** Wraps one handler (or each handler of an array) of a framework described by `shape`. */
+export function wrapHandlers<H>(value: H, shape: HandlerShape): H {
+  if (Array.isArray(value)) return value.map((item) => wrapHandlers(item, shape)) as H;
+  if (typeof value !== 'function' || isWrapped(value)) return value;
+  const handler = value as unknown as AnyFunction;
+  const wrapper = function (this: unknown, ...args: unknown[]) {
+    const exchange = safely(() => shape.exchange(args), undefined);
+    const state = exchange && beginServerRequest(exchange.req, exchange.res);
+    if (!state) return handler.apply(this, args);
+    const route = shape.route && safely(() => shape.route!(args), undefined);
+    if (route) setServerRoute(state, route);
+    return context.with(state.context, () => invoke(handler, this, args, state));
+  };
+  return mark(keepShape(wrapper, handler)) as unknown as H;
+}

@@ -1,0 +1,54 @@
+import { context } from '@opentelemetry/api';
+import { isWrapped, mark, wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
+import { beginServerRequest } from './server';
+import { keepShape, safely } from './safe';
+
+// Hono 4 on @hono/node-server, which passes Node's objects to `app.fetch(request, env)` as `env.incoming` and
+// `env.outgoing` (handlers see them as `c.env`). `c.req.routePath` is the matched route's path, basePath() and
+// app.route() prefixes included.
+
+interface HonoContextLike {
+  env?: { incoming?: unknown; outgoing?: unknown };
+  req?: { routePath?: unknown };
+}
+
+const exchange = ([c]: unknown[]) => ({
+  req: (c as HonoContextLike | undefined)?.env?.incoming,
+  res: (c as HonoContextLike | undefined)?.env?.outgoing,
+});
+
+const middlewareShape: HandlerShape = { exchange };
+const routeShape: HandlerShape = {
+  exchange,
+  route: ([c]) => {
+    const path = (c as HonoContextLike | undefined)?.req?.routePath;
+    return typeof path === 'string' ? path : undefined;
+  },
+};
+
+/** Wraps `app.use(...)` middleware. */
+export function honoMiddleware<H>(middleware: H): H {
+  return wrapHandlers(middleware, middlewareShape);
+}
+
+/** Wraps route handlers (`app.get(path, ...handlers)`, `app.on(method, path, ...)`): names the span by the route. */
+export function honoRoute<H>(handler: H): H {
+  return wrapHandlers(handler, routeShape);
+}
+
+/** Gives every request reaching the app its SERVER span, 404s included, by wrapping `app.fetch`. */
+export function honoApp<A>(app: A): A {
+  safely(() => {
+    const instance = app as { fetch?: AnyFunction };
+    const original = instance?.fetch;
+    if (typeof original !== 'function' || isWrapped(original)) return;
+    instance.fetch = mark(
+      keepShape(function (this: unknown, ...args: unknown[]) {
+        const env = args[1] as HonoContextLike['env'];
+        const state = beginServerRequest(env?.incoming, env?.outgoing);
+        return state ? context.with(state.context, () => original.apply(this, args)) : original.apply(this, args);
+      }, original),
+    );
+  }, undefined);
+  return app;
+}

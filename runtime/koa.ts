@@ -1,0 +1,54 @@
+import { context } from '@opentelemetry/api';
+import { isWrapped, mark, wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
+import { beginServerRequest } from './server';
+import { keepShape, safely } from './safe';
+
+// Koa 2 and 3 with @koa/router. `ctx.req`/`ctx.res` are Node's objects; @koa/router sets `ctx._matchedRoute` to the
+// matched layer's path, which already carries every router prefix (nested routers are mounted by prefixing layers).
+
+interface KoaContextLike {
+  req?: unknown;
+  res?: unknown;
+  _matchedRoute?: unknown;
+}
+
+const exchange = ([ctx]: unknown[]) => ({ req: (ctx as KoaContextLike)?.req, res: (ctx as KoaContextLike)?.res });
+
+const middlewareShape: HandlerShape = { exchange };
+const routeShape: HandlerShape = {
+  exchange,
+  route: ([ctx]) => {
+    const route = (ctx as KoaContextLike | undefined)?._matchedRoute;
+    return typeof route === 'string' ? route : undefined;
+  },
+};
+
+/** Wraps `app.use(middleware)` and `router.use(...)` middleware. */
+export function koaMiddleware<H>(middleware: H): H {
+  return wrapHandlers(middleware, middlewareShape);
+}
+
+/** Wraps @koa/router route middleware (`router.get(path, ...middleware)`): names the span by the matched route. */
+export function koaRoute<H>(middleware: H): H {
+  return wrapHandlers(middleware, routeShape);
+}
+
+/**
+ * Gives every request reaching a Koa app its SERVER span, 404s included: Koa's `callback()` hands each request to
+ * `app.handleRequest(ctx, fn)`, which is wrapped to run the middleware chain inside the span's context.
+ */
+export function koaApp<A>(app: A): A {
+  safely(() => {
+    const instance = app as { handleRequest?: AnyFunction };
+    const original = instance?.handleRequest;
+    if (typeof original !== 'function' || isWrapped(original)) return;
+    instance.handleRequest = mark(
+      keepShape(function (this: unknown, ...args: unknown[]) {
+        const { req, res } = exchange(args);
+        const state = beginServerRequest(req, res);
+        return state ? context.with(state.context, () => original.apply(this, args)) : original.apply(this, args);
+      }, original),
+    );
+  }, undefined);
+  return app;
+}
