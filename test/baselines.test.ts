@@ -42,7 +42,7 @@ describe('text baselines', () => {
 });
 
 describe('files with nothing to trace', () => {
-  it.each(['lookalikes.ts', 'ignore-file.ts'])('%s emits byte-identical JS to plain tsc', (file) => {
+  it.each(['lookalikes.ts', 'server-lookalikes.ts', 'ignore-file.ts'])('%s emits byte-identical JS to plain tsc', (file) => {
     const options = optionsFor(file);
     expect(emitted(file, options)).toBe(emitted(file, { ...options, transform: false }));
   });
