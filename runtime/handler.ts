@@ -43,6 +43,8 @@ export interface HandlerShape {
   exchange(args: unknown[]): { req: unknown; res: unknown } | undefined;
   /** The matched route's full template, when the framework knows it as the handler runs. */
   route?(args: unknown[]): string | undefined;
+  /** Functions the framework inspects (a nested router, a sub-app): wrapping them would change what it does. */
+  leaveAlone?(fn: AnyFunction): boolean;
 }
 
 /** Wraps one handler (or each handler of an array) of a framework described by `shape`. */
@@ -50,6 +52,7 @@ export function wrapHandlers<H>(value: H, shape: HandlerShape): H {
   if (Array.isArray(value)) return value.map((item) => wrapHandlers(item, shape)) as H;
   if (typeof value !== 'function' || isWrapped(value)) return value;
   const handler = value as unknown as AnyFunction;
+  if (shape.leaveAlone?.(handler)) return value;
   const wrapper = function (this: unknown, ...args: unknown[]) {
     const exchange = safely(() => shape.exchange(args), undefined);
     const state = exchange && beginServerRequest(exchange.req, exchange.res);

@@ -14,9 +14,14 @@ interface KoaContextLike {
 
 const exchange = ([ctx]: unknown[]) => ({ req: (ctx as KoaContextLike)?.req, res: (ctx as KoaContextLike)?.res });
 
-const middlewareShape: HandlerShape = { exchange };
+// `router.routes()` carries `.router`, by which @koa/router's `use()` mounts a nested router (it copies the layers,
+// prefixed); wrapped, it would be mounted as opaque middleware instead. Its routes are wrapped where registered.
+const leaveAlone = (fn: AnyFunction) => 'router' in fn;
+
+const middlewareShape: HandlerShape = { exchange, leaveAlone };
 const routeShape: HandlerShape = {
   exchange,
+  leaveAlone,
   route: ([ctx]) => {
     const route = (ctx as KoaContextLike | undefined)?._matchedRoute;
     return typeof route === 'string' ? route : undefined;
