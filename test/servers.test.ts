@@ -154,3 +154,25 @@ describe.each(CASES)('$name', (server) => {
     assertSpan(downstream, { name: named('/api/users/:id'), kind: SpanKind.SERVER, parent: client!.spanContext().spanId });
   });
 });
+
+describe('Fastify specifics', () => {
+  let base = '';
+  let close = async () => {};
+  beforeAll(async () => {
+    ({ url: base, close } = await CASES[1]!.start(() => base));
+  });
+  afterAll(() => close());
+  beforeEach(() => sdk.reset());
+
+  it('keeps callback-style handlers, reply.send and `this` as they were', async () => {
+    expect(await (await fetch(`${base}/api/users/5/send`)).json()).toEqual({ id: '5', bound: true });
+    const [span] = await sdk.waitForSpans(1);
+    assertSpan(span, { name: 'GET /api/users/:id/send', kind: SpanKind.SERVER, attributes: { 'http.response.status_code': 200 } });
+  });
+
+  it('names the span by the route even when a hook answers before the handler', async () => {
+    expect((await fetch(`${base}/api/guarded`)).status).toBe(401);
+    const [span] = await sdk.waitForSpans(1);
+    assertSpan(span, { name: 'GET /api/guarded', kind: SpanKind.SERVER, attributes: { 'http.response.status_code': 401 } });
+  });
+});
