@@ -36,12 +36,23 @@ export function honoRoute<H>(handler: H): H {
   return wrapHandlers(handler, routeShape);
 }
 
-/** Gives every request reaching the app its SERVER span, 404s included, by wrapping `app.fetch`. */
+/**
+ * Gives every request reaching the app its SERVER span, 404s included, by wrapping `app.fetch`. `basePath()` returns
+ * a new instance with a fetch of its own (and it is often the one served), so its result is wrapped too.
+ */
 export function honoApp<A>(app: A): A {
   safely(() => {
-    const instance = app as { fetch?: AnyFunction };
+    const instance = app as { fetch?: AnyFunction; basePath?: AnyFunction };
     const original = instance?.fetch;
     if (typeof original !== 'function' || isWrapped(original)) return;
+    const basePath = instance.basePath;
+    if (typeof basePath === 'function') {
+      instance.basePath = mark(
+        keepShape(function (this: unknown, ...args: unknown[]) {
+          return honoApp(basePath.apply(this, args));
+        }, basePath),
+      );
+    }
     instance.fetch = mark(
       keepShape(function (this: unknown, ...args: unknown[]) {
         const env = args[1] as HonoContextLike['env'];

@@ -176,3 +176,22 @@ describe('Fastify specifics', () => {
     assertSpan(span, { name: 'GET /api/guarded', kind: SpanKind.SERVER, attributes: { 'http.response.status_code': 401 } });
   });
 });
+
+describe('Hono specifics', () => {
+  it('covers the instance basePath() returns: its routes and its 404s', async () => {
+    const { createBasePathApp, start } = fixture<{ createBasePathApp: () => unknown; start: (app: unknown) => Promise<Started> }>('hono-app.ts');
+    const server = await start(createBasePathApp());
+    try {
+      sdk.reset();
+      expect(await (await fetch(`${server.url}/v1/items/3`)).text()).toBe('3');
+      expect((await fetch(`${server.url}/v1/nowhere`)).status).toBe(404);
+      const spans = await sdk.waitForSpans(2);
+      expect(spans.map((s) => [s.name, s.attributes['http.response.status_code']])).toEqual([
+        ['GET /v1/items/:id', 200],
+        ['GET', 404],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
