@@ -6,8 +6,9 @@ import {
   setServerRoute,
   type ServerRequestState,
 } from './server';
-import { invoke, isWrapped, mark, type AnyFunction } from './handler';
+import { invoke, isWrapped, mark, markEndpoint, type AnyFunction } from './handler';
 import { keepShape, safely } from './safe';
+import type { Site } from './site';
 
 // Runtime side of the Express rows in transformer/rules.ts. Express 4 and 5 share these: both call
 // `app.handle(req, res, next)` per request, set `req.route` to the matched Route (whose `path` is the template) and
@@ -60,24 +61,24 @@ export function expressApp<A>(app: A): A {
 }
 
 /** Wraps the handlers of a route registration (`app.get(path, ...handlers)`, `app.route(path).post(...)`). */
-export function expressRoute<H>(handlers: H): H {
-  return wrapHandlers(handlers, 'route', undefined);
+export function expressRoute<H>(handlers: H, site?: Site): H {
+  return wrapHandlers(handlers, 'route', site);
 }
 
-/** Wraps the handlers of `use([mountPath], ...handlers)`; `mountPath` is the template when known at build time. */
-export function expressUse<H>(handlers: H, mountPath?: string): H {
-  return wrapHandlers(handlers, 'use', mountPath);
+/** Wraps the handlers of `use([mountPath], ...handlers)`; `site.mount` is the mount template when known at build time. */
+export function expressUse<H>(handlers: H, site?: Site): H {
+  return wrapHandlers(handlers, 'use', site);
 }
 
 type HandlerKind = 'route' | 'use';
 
-function wrapHandlers<H>(value: H, kind: HandlerKind, mountPath: string | undefined): H {
-  if (Array.isArray(value)) return value.map((item) => wrapHandlers(item, kind, mountPath)) as H;
+function wrapHandlers<H>(value: H, kind: HandlerKind, site: Site | undefined): H {
+  if (Array.isArray(value)) return value.map((item) => wrapHandlers(item, kind, site)) as H;
   if (typeof value !== 'function' || isExpressApp(value) || isWrapped(value)) return value;
-  return wrapHandler(value as unknown as AnyFunction, kind, mountPath) as H;
+  return wrapHandler(value as unknown as AnyFunction, kind, site) as H;
 }
 
-function wrapHandler(handler: AnyFunction, kind: HandlerKind, mountPath: string | undefined): AnyFunction {
+function wrapHandler(handler: AnyFunction, kind: HandlerKind, site: Site | undefined): AnyFunction {
   // (req, res, next) or, for error middleware, (err, req, res, next).
   const reqAt = handler.length === 4 ? 1 : 0;
   const nextAt = reqAt + 2;
@@ -87,8 +88,9 @@ function wrapHandler(handler: AnyFunction, kind: HandlerKind, mountPath: string 
     const req = args[reqAt] as ExpressRequestLike;
     if (reqAt === 1) recordServerError(state, args[0]);
     const run = () => context.with(state.context, () => invoke(handler, this, args, state));
-    if (kind === 'use') return enterMount(state, req, mountPath, args, nextAt, run);
+    if (kind === 'use') return enterMount(state, req, site?.mount, args, nextAt, run);
     safely(() => matchRoute(state, req), undefined);
+    markEndpoint(state, site);
     watchNext(state, args, nextAt, undefined);
     return run();
   };

@@ -3,6 +3,7 @@ import { context } from '@opentelemetry/api';
 import { wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
 import { beginServerRequest, serverStateOf, setServerRoute } from './server';
 import { safely } from './safe';
+import type { Site } from './site';
 
 // Fastify 4 and 5. `request.raw`/`reply.raw` are Node's objects; `request.routeOptions.url` is the matched route's
 // full template, prefixes of register()ed plugins included (`request.routerPath` before Fastify 4.10).
@@ -24,11 +25,12 @@ const shape: HandlerShape = {
     res: (reply as { raw?: ServerResponse } | undefined)?.raw,
   }),
   route: ([request]) => routeOf(request as FastifyRequestLike | undefined),
+  endpoint: true,
 };
 
 /** Wraps a route handler (`fastify.get(url, handler)`, `fastify.route({ handler })`). */
-export function fastifyHandler<H>(handler: H): H {
-  return wrapHandlers(handler, shape);
+export function fastifyHandler<H>(handler: H, site?: Site): H {
+  return wrapHandlers(handler, shape, site);
 }
 
 interface FastifyLike {

@@ -1,6 +1,7 @@
 import { context } from '@opentelemetry/api';
 import { beginServerRequest, recordServerError, setServerRoute, type ServerRequestState } from './server';
 import { isThenable, keepShape, safely } from './safe';
+import { siteAttributes, type Site } from './site';
 
 // What every framework's handler wrapper shares: find Node's req/res among the arguments, make sure the request has
 // its SERVER span, name it by the matched route, and run the handler in the span's context, unchanged.
@@ -45,11 +46,23 @@ export interface HandlerShape {
   route?(args: unknown[]): string | undefined;
   /** Functions the framework inspects (a nested router, a sub-app): wrapping them would change what it does. */
   leaveAlone?(fn: AnyFunction): boolean;
+  /** The handler answers the request (a route handler, a node:http listener), not middleware on the way. */
+  readonly endpoint: boolean;
+}
+
+/** The endpoint's code location goes on the SERVER span (code.*), baked in at build time. */
+export function markEndpoint(state: ServerRequestState, site: Site | undefined): void {
+  if (!site) return;
+  safely(() => {
+    const attributes = {};
+    siteAttributes(site, attributes);
+    state.span.setAttributes(attributes);
+  }, undefined);
 }
 
 /** Wraps one handler (or each handler of an array) of a framework described by `shape`. */
-export function wrapHandlers<H>(value: H, shape: HandlerShape): H {
-  if (Array.isArray(value)) return value.map((item) => wrapHandlers(item, shape)) as H;
+export function wrapHandlers<H>(value: H, shape: HandlerShape, site: Site | undefined): H {
+  if (Array.isArray(value)) return value.map((item) => wrapHandlers(item, shape, site)) as H;
   if (typeof value !== 'function' || isWrapped(value)) return value;
   const handler = value as unknown as AnyFunction;
   if (shape.leaveAlone?.(handler)) return value;
@@ -59,6 +72,7 @@ export function wrapHandlers<H>(value: H, shape: HandlerShape): H {
     if (!state) return handler.apply(this, args);
     const route = shape.route && safely(() => shape.route!(args), undefined);
     if (route) setServerRoute(state, route);
+    if (shape.endpoint) markEndpoint(state, site);
     return context.with(state.context, () => invoke(handler, this, args, state));
   };
   return mark(keepShape(wrapper, handler)) as unknown as H;

@@ -2,6 +2,7 @@ import { context } from '@opentelemetry/api';
 import { isWrapped, mark, wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
 import { beginServerRequest } from './server';
 import { keepShape, safely } from './safe';
+import type { Site } from './site';
 
 // Hono 4 on @hono/node-server, which passes Node's objects to `app.fetch(request, env)` as `env.incoming` and
 // `env.outgoing` (handlers see them as `c.env`). `c.req.routePath` is the matched route's path, basePath() and
@@ -17,9 +18,10 @@ const exchange = ([c]: unknown[]) => ({
   res: (c as HonoContextLike | undefined)?.env?.outgoing,
 });
 
-const middlewareShape: HandlerShape = { exchange };
+const middlewareShape: HandlerShape = { exchange, endpoint: false };
 const routeShape: HandlerShape = {
   exchange,
+  endpoint: true,
   route: ([c]) => {
     const path = (c as HonoContextLike | undefined)?.req?.routePath;
     return typeof path === 'string' ? path : undefined;
@@ -27,13 +29,13 @@ const routeShape: HandlerShape = {
 };
 
 /** Wraps `app.use(...)` middleware. */
-export function honoMiddleware<H>(middleware: H): H {
-  return wrapHandlers(middleware, middlewareShape);
+export function honoMiddleware<H>(middleware: H, site?: Site): H {
+  return wrapHandlers(middleware, middlewareShape, site);
 }
 
 /** Wraps route handlers (`app.get(path, ...handlers)`, `app.on(method, path, ...)`): names the span by the route. */
-export function honoRoute<H>(handler: H): H {
-  return wrapHandlers(handler, routeShape);
+export function honoRoute<H>(handler: H, site?: Site): H {
+  return wrapHandlers(handler, routeShape, site);
 }
 
 /**

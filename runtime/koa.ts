@@ -2,6 +2,7 @@ import { context } from '@opentelemetry/api';
 import { isWrapped, mark, wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
 import { beginServerRequest } from './server';
 import { keepShape, safely } from './safe';
+import type { Site } from './site';
 
 // Koa 2 and 3 with @koa/router. `ctx.req`/`ctx.res` are Node's objects; @koa/router sets `ctx._matchedRoute` to the
 // matched layer's path, which already carries every router prefix (nested routers are mounted by prefixing layers).
@@ -18,10 +19,11 @@ const exchange = ([ctx]: unknown[]) => ({ req: (ctx as KoaContextLike)?.req, res
 // prefixed); wrapped, it would be mounted as opaque middleware instead. Its routes are wrapped where registered.
 const leaveAlone = (fn: AnyFunction) => 'router' in fn;
 
-const middlewareShape: HandlerShape = { exchange, leaveAlone };
+const middlewareShape: HandlerShape = { exchange, leaveAlone, endpoint: false };
 const routeShape: HandlerShape = {
   exchange,
   leaveAlone,
+  endpoint: true,
   route: ([ctx]) => {
     const route = (ctx as KoaContextLike | undefined)?._matchedRoute;
     return typeof route === 'string' ? route : undefined;
@@ -29,13 +31,13 @@ const routeShape: HandlerShape = {
 };
 
 /** Wraps `app.use(middleware)` and `router.use(...)` middleware. */
-export function koaMiddleware<H>(middleware: H): H {
-  return wrapHandlers(middleware, middlewareShape);
+export function koaMiddleware<H>(middleware: H, site?: Site): H {
+  return wrapHandlers(middleware, middlewareShape, site);
 }
 
 /** Wraps @koa/router route middleware (`router.get(path, ...middleware)`): names the span by the matched route. */
-export function koaRoute<H>(middleware: H): H {
-  return wrapHandlers(middleware, routeShape);
+export function koaRoute<H>(middleware: H, site?: Site): H {
+  return wrapHandlers(middleware, routeShape, site);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { wrapHandlers, type HandlerShape } from './handler';
+import type { Site } from './site';
 
 // node:http / node:https: `createServer([options], handler)` and `server.on('request', handler)`. There is no router,
 // so the span keeps the method as its name. A framework app passed as the handler (`createServer(expressApp)`) is
@@ -6,9 +7,10 @@ import { wrapHandlers, type HandlerShape } from './handler';
 
 const shape: HandlerShape = {
   exchange: ([req, res]) => ({ req, res }),
+  endpoint: true,
 };
 
 /** Wraps the request listener of `createServer(...)` / `server.on('request', ...)`. */
-export function httpHandler<H>(handler: H): H {
-  return wrapHandlers(handler, shape);
+export function httpHandler<H>(handler: H, site?: Site): H {
+  return wrapHandlers(handler, shape, site);
 }

@@ -16,7 +16,7 @@ describe('the tsconfig plugin entry', () => {
   });
 
   it.each([
-    ['unknown', /error TS990001: autotrace: invalid plugin option "exlude" .*unknown option \(autotrace knows: exclude\)/],
+    ['unknown', /error TS990001: autotrace: invalid plugin option "exlude" .*unknown option \(autotrace knows: exclude, propagateTo\)/],
     ['badvalue', /error TS990001: autotrace: invalid plugin option "exclude" .*expected an array of non-empty glob strings, got string "src\/\*\*"/],
   ])('fails the build on a %s option with a message naming it', async (variant, message) => {
     const build = await tspcBuild(project, `tsconfig.${variant}.json`);

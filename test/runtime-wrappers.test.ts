@@ -24,7 +24,7 @@ describe('handler wrappers keep the handler as it was', () => {
     const params = Array.from({ length: arity }, (_, i) => `p${i}`);
     const handler = new Function(...params, 'return 1') as Handler;
     Object.defineProperty(handler, 'name', { value: 'namedHandler' });
-    for (const wrapped of [runtime.expressRoute(handler), runtime.expressUse(handler, '/m')]) {
+    for (const wrapped of [runtime.expressRoute(handler), runtime.expressUse(handler, { mount: '/m' })]) {
       expect(wrapped.length).toBe(arity);
       expect(wrapped.name).toBe('namedHandler');
     }
@@ -75,7 +75,7 @@ describe('handler wrappers keep the handler as it was', () => {
     expect(nested[0]).not.toBe(handler);
     expect(nested[1][0]!.length).toBe(handler.length);
     const app = Object.assign(() => undefined, { handle: () => undefined, set: () => undefined });
-    expect(runtime.expressUse(app, '/sub')).toBe(app);
+    expect(runtime.expressUse(app, { mount: '/sub' })).toBe(app);
   });
 
   it('calls the handler plainly when it is not given an HTTP request', () => {

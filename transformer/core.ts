@@ -6,12 +6,24 @@ import type { AutotraceOptions } from './options';
 import {
   isRuntimeCall,
   matchAppFactory,
+  matchClientCall,
+  matchClientInstance,
   matchGlobalClient,
   matchRegistration,
   type Recogniser,
   type RegistrationMatch,
 } from './recognise';
-import { bindsRuntime, redirectCall, runtimeImport, wrapArgument, wrapProperty, wrapResult } from './rewrite';
+import {
+  bindsRuntime,
+  callOnFacade,
+  callThrough,
+  redirectCall,
+  runtimeImport,
+  wrapArgument,
+  wrapProperty,
+  wrapResult,
+} from './rewrite';
+import { enclosingFunctionName, locate, ownName, urlTemplate, type SiteInfo } from './sites';
 import { mayCreateApps } from './rules';
 
 // The transform itself, knowing nothing of ts-patch: any front door (tsconfig plugin, customTransformers, a bundler
@@ -77,10 +89,18 @@ function transformSourceFile(core: Core, context: ts.TransformationContext, file
       const created = visitFactory(call);
       if (created) return created;
     }
-    const client = matchGlobalClient(core, call);
-    if (client) return redirectCall(ts_, factory, client.callInstead, ts_.visitEachChild(call, visit, context), call);
+    const global = matchGlobalClient(core, call);
+    if (global) return redirectCall(ts_, factory, global.callInstead, visitChildren(call), call, clientSite(core, call));
+    const client = matchClientCall(core, call);
+    if (client) return callThrough(ts_, factory, client.callThrough, visitChildren(call), call, clientSite(core, call));
+    const instance = matchClientInstance(core, call);
+    if (instance && !isRuntimeCall(core, instance.instance)) {
+      return callOnFacade(ts_, factory, instance.rule.wrapWith, visitChildren(call), call, clientSite(core, call));
+    }
     return undefined;
   };
+
+  const visitChildren = (call: ts.CallExpression) => ts_.visitEachChild(call, visit, context);
 
   const visitRegistration = (call: ts.CallExpression, match: RegistrationMatch): ts.Expression | undefined => {
     const { rule } = match;
@@ -89,9 +109,10 @@ function transformSourceFile(core: Core, context: ts.TransformationContext, file
       const property = rule.handlers.property;
       if (!hasUnwrappedProperty(core, options, property)) return undefined;
       const visited = ts_.visitEachChild(call, visit, context);
+      const site = handlerSite(core, options, undefined, undefined);
       const args = visited.arguments.map((argument, index) =>
         index === match.optionsIndex
-          ? wrapProperty(ts_, factory, rule.wrapWith, argument as ts.ObjectLiteralExpression, property)
+          ? wrapProperty(ts_, factory, rule.wrapWith, argument as ts.ObjectLiteralExpression, property, site)
           : argument,
       );
       return factory.updateCallExpression(visited, visited.expression, visited.typeArguments, args);
@@ -99,11 +120,12 @@ function transformSourceFile(core: Core, context: ts.TransformationContext, file
     const wrapIndexes = match.handlerIndexes.filter((index) => !isRuntimeCall(core, call.arguments[index]));
     if (wrapIndexes.length === 0) return undefined;
     const visited = ts_.visitEachChild(call, visit, context);
-    const args = visited.arguments.map((argument, index) =>
-      wrapIndexes.includes(index)
-        ? wrapArgument(ts_, factory, rule.wrapWith, argument, call.arguments[index]!, match.mountPath)
-        : argument,
-    );
+    const args = visited.arguments.map((argument, index) => {
+      if (!wrapIndexes.includes(index)) return argument;
+      const original = call.arguments[index]!;
+      const site = handlerSite(core, original, ownName(ts_, original), match.mountPath);
+      return wrapArgument(ts_, factory, rule.wrapWith, argument, original, site);
+    });
     return factory.updateCallExpression(visited, visited.expression, visited.typeArguments, args);
   };
 
@@ -117,6 +139,35 @@ function transformSourceFile(core: Core, context: ts.TransformationContext, file
   // A file with nothing recognised is returned as it came, so it emits byte-identical JS.
   if (rewrites === 0) return file;
   return withRuntimeImport(core, factory, visited);
+}
+
+/** Where a handler is: it names the SERVER span's code.* attributes. */
+function handlerSite(core: Core, node: ts.Node, functionName: string | undefined, mount: string | undefined): SiteInfo {
+  return { ...locate(core.projectRoot, node, functionName), ...(mount !== undefined ? { mount } : {}) };
+}
+
+/** Where a client call is, what its URL's path template is, and where it may propagate to. */
+function clientSite(core: Core, call: ts.CallExpression): SiteInfo {
+  const url = urlArgument(core.ts, call);
+  const template = url && urlTemplate(core.ts, url);
+  const { propagateTo } = core.options;
+  return {
+    ...locate(core.projectRoot, call, enclosingFunctionName(core.ts, call)),
+    ...(template !== undefined ? { urlTemplate: template } : {}),
+    ...(propagateTo !== undefined ? { propagateTo } : {}),
+  };
+}
+
+/** The URL of a client call: its first argument, or the `url` of a config object passed first (axios). */
+function urlArgument(ts_: typeof ts, call: ts.CallExpression): ts.Expression | undefined {
+  const first = call.arguments[0];
+  if (!first || !ts_.isObjectLiteralExpression(first)) return first;
+  for (const property of first.properties) {
+    if (ts_.isPropertyAssignment(property) && ts_.isIdentifier(property.name) && property.name.text === 'url') {
+      return property.initializer;
+    }
+  }
+  return undefined;
 }
 
 function withRuntimeImport(core: Core, factory: ts.NodeFactory, file: ts.SourceFile): ts.SourceFile {

@@ -2,6 +2,11 @@
 export interface AutotraceOptions {
   /** Globs (relative to the tsconfig's folder) of files to leave untouched. */
   readonly exclude: readonly string[];
+  /**
+   * Host globs (`*.internal.example.com`, `localhost`) that trace context and baggage may be sent to. Unset: every
+   * host, as OpenTelemetry's own instrumentations do. CLIENT spans are recorded for every call either way.
+   */
+  readonly propagateTo: readonly string[] | undefined;
 }
 
 export class AutotraceOptionError extends Error {
@@ -26,15 +31,25 @@ const TS_PATCH_KEYS = new Set([
 ]);
 
 const OPTION_PARSERS: Record<keyof AutotraceOptions, (value: unknown) => unknown> = {
-  exclude: (value) => {
-    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item.length > 0)) {
-      throw new AutotraceOptionError('exclude', `expected an array of non-empty glob strings, got ${describe(value)}`);
+  exclude: (value) => globList('exclude', value),
+  propagateTo: (value) => {
+    const globs = globList('propagateTo', value);
+    const bad = globs.find((glob) => !/^[a-z0-9*.\-[\]:]+$/i.test(glob));
+    if (bad !== undefined) {
+      throw new AutotraceOptionError('propagateTo', `expected host globs such as "*.example.com", got ${JSON.stringify(bad)}`);
     }
-    return Object.freeze([...value]);
+    return globs;
   },
 };
 
-const DEFAULTS: AutotraceOptions = { exclude: [] };
+function globList(option: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item.length > 0)) {
+    throw new AutotraceOptionError(option, `expected an array of non-empty glob strings, got ${describe(value)}`);
+  }
+  return Object.freeze([...value]);
+}
+
+const DEFAULTS: AutotraceOptions = { exclude: [], propagateTo: undefined };
 
 /** Validates the plugin entry; an unknown key or a bad value throws an error naming it, which fails the build. */
 export function parseOptions(raw: Readonly<Record<string, unknown>> | undefined): AutotraceOptions {

@@ -2,12 +2,17 @@ import type * as ts from 'typescript';
 import { packageNameOf } from './packages';
 import {
   APP_FACTORY_RULES,
+  CLIENT_CALL_RULES,
+  CLIENT_INSTANCE_RULES,
   GLOBAL_CLIENT_RULES,
+  isCandidateClientName,
   isCandidateGlobal,
   isCandidateMethod,
   REGISTRATION_RULES,
   RUNTIME_BINDING,
   type AppFactoryRule,
+  type ClientCallRule,
+  type ClientInstanceRule,
   type GlobalClientRule,
   type RegistrationRule,
 } from './rules';
@@ -66,23 +71,81 @@ export function matchRegistration(r: Recogniser, call: ts.CallExpression): Regis
 
 function declaresRegistration(r: Recogniser, symbol: ts.Symbol, rule: RegistrationRule, name: string): boolean {
   if (!rule.methods.includes(name)) return false;
-  return (symbol.declarations ?? []).some((declaration) => {
-    const owner = ownerName(r, declaration);
-    return (
-      owner !== undefined &&
-      rule.declaredIn.includes(owner) &&
-      packageNameOf(declaration.getSourceFile().fileName) === rule.typesPackage
-    );
-  });
+  return (symbol.declarations ?? []).some((declaration) => declaredBy(r, declaration, rule.declaredIn, rule.typesPackage));
 }
 
-/** The interface, class or ambient module (`declare module "http"`) a member or function is declared in. */
+/**
+ * `request(url)`, `undici.fetch(url)`, `http.get(url, cb)`: a client function, known by the declaration behind the
+ * callee's type, so it is recognised however it was imported and a local look-alike is not.
+ */
+export function matchClientCall(r: Recogniser, call: ts.CallExpression): ClientCallRule | undefined {
+  if (call.questionDotToken) return undefined;
+  const nameNode = calleeName(r, call);
+  if (!nameNode || !isCandidateClientName(nameNode.text)) return undefined;
+  const symbol = r.checker.getTypeAtLocation(call.expression).getSymbol();
+  if (!symbol) return undefined;
+  return CLIENT_CALL_RULES.find((rule) =>
+    (symbol.declarations ?? []).some(
+      (declaration) =>
+        r.ts.isFunctionDeclaration(declaration) &&
+        declaration.name !== undefined &&
+        rule.functions.includes(declaration.name.text) &&
+        declaredBy(r, declaration, rule.declaredIn, rule.typesPackage),
+    ),
+  );
+}
+
+export interface ClientInstanceMatch {
+  readonly rule: ClientInstanceRule;
+  /** `api(config)` rather than `api.get(url)`. */
+  readonly callable: boolean;
+  /** The instance the call is made on: the receiver, or the callee itself. */
+  readonly instance: ts.Expression;
+}
+
+/** `api.get(url)`, `axios.request(config)`, `axios(config)`, `api(url, config)` on any axios instance. */
+export function matchClientInstance(r: Recogniser, call: ts.CallExpression): ClientInstanceMatch | undefined {
+  if (call.questionDotToken) return undefined;
+  const callee = call.expression;
+  if (r.ts.isPropertyAccessExpression(callee) && r.ts.isIdentifier(callee.name)) {
+    if (!isCandidateClientName(callee.name.text) || callee.questionDotToken) return undefined;
+    const symbol = r.checker.getSymbolAtLocation(callee.name);
+    const rule =
+      symbol &&
+      CLIENT_INSTANCE_RULES.find(
+        (candidate) =>
+          candidate.methods.includes(callee.name.text) &&
+          (symbol.declarations ?? []).some((d) => declaredBy(r, d, candidate.declaredIn, candidate.typesPackage)),
+      );
+    return rule && { rule, callable: false, instance: callee.expression };
+  }
+  if (!r.ts.isIdentifier(callee) && !r.ts.isPropertyAccessExpression(callee)) return undefined;
+  const typeName = r.checker.getTypeAtLocation(callee).getSymbol()?.getName();
+  const rule = CLIENT_INSTANCE_RULES.find((candidate) => typeName !== undefined && candidate.callableIn.includes(typeName));
+  if (!rule) return undefined;
+  const declaration = r.checker.getResolvedSignature(call)?.declaration;
+  if (!declaration || r.ts.isJSDocSignature(declaration) || !declaredBy(r, declaration, rule.callableIn, rule.typesPackage)) {
+    return undefined;
+  }
+  return { rule, callable: true, instance: callee };
+}
+
+/**
+ * The interface, class or ambient module (`declare module "http"`) a member or function is declared in, or
+ * `(module)` for a top-level declaration of a module file.
+ */
 function ownerName(r: Recogniser, declaration: ts.Declaration): string | undefined {
   let owner: ts.Node = declaration.parent;
   if (r.ts.isModuleBlock(owner)) owner = owner.parent;
   if (r.ts.isInterfaceDeclaration(owner) || r.ts.isClassDeclaration(owner)) return owner.name?.text;
   if (r.ts.isModuleDeclaration(owner)) return owner.name.text;
+  if (r.ts.isSourceFile(owner) && r.ts.isExternalModule(owner)) return '(module)';
   return undefined;
+}
+
+function declaredBy(r: Recogniser, declaration: ts.Declaration, owners: readonly string[], typesPackage: string): boolean {
+  const owner = ownerName(r, declaration);
+  return owner !== undefined && owners.includes(owner) && packageNameOf(declaration.getSourceFile().fileName) === typesPackage;
 }
 
 function firstArgumentFits(r: Recogniser, call: ts.CallExpression, rule: RegistrationRule): boolean {

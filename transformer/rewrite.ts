@@ -1,5 +1,6 @@
 import type * as ts from 'typescript';
 import { RUNTIME_BINDING, RUNTIME_MODULE, type RuntimeExport } from './rules';
+import type { SiteInfo } from './sites';
 
 // "What do we emit?" — small builders from node to node. Every synthesized node takes the original's text range and
 // is linked to it, so source maps and stack traces keep pointing at the user's own lines.
@@ -12,18 +13,39 @@ function runtimeMember(factory: ts.NodeFactory, name: RuntimeExport): ts.Propert
   return factory.createPropertyAccessExpression(factory.createIdentifier(RUNTIME_BINDING), name);
 }
 
-/** Transforms the handler argument `h` into `__autotrace.expressRoute(h)` (and `...hs` into `...__autotrace.x(hs)`). */
+/** `{ file: "src/app.ts", line: 12, column: 5, function: "load", urlTemplate: "/users/{id}" }`, inline at the site. */
+export function siteLiteral(factory: ts.NodeFactory, site: SiteInfo): ts.ObjectLiteralExpression {
+  const property = (name: string, value: ts.Expression) => factory.createPropertyAssignment(name, value);
+  const properties = [
+    property('file', factory.createStringLiteral(site.file)),
+    property('line', factory.createNumericLiteral(site.line)),
+    property('column', factory.createNumericLiteral(site.column)),
+  ];
+  if (site.function !== undefined) properties.push(property('function', factory.createStringLiteral(site.function)));
+  if (site.urlTemplate !== undefined) properties.push(property('urlTemplate', factory.createStringLiteral(site.urlTemplate)));
+  if (site.mount !== undefined) properties.push(property('mount', factory.createStringLiteral(site.mount)));
+  if (site.propagateTo !== undefined) {
+    const globs = site.propagateTo.map((glob) => factory.createStringLiteral(glob));
+    properties.push(property('propagateTo', factory.createArrayLiteralExpression(globs)));
+  }
+  return factory.createObjectLiteralExpression(properties, false);
+}
+
+/** Transforms the handler argument `h` into `__autotrace.expressRoute(h, site)` (`...hs` into `...__autotrace.x(hs, site)`). */
 export function wrapArgument(
   ts_: typeof ts,
   factory: ts.NodeFactory,
   wrapper: RuntimeExport,
   argument: ts.Expression,
   original: ts.Expression,
-  mountPath: string | undefined,
+  site: SiteInfo,
 ): ts.Expression {
   const inner = ts_.isSpreadElement(argument) ? argument.expression : argument;
-  const extra = mountPath === undefined ? [] : [factory.createStringLiteral(mountPath)];
-  const call = located(ts_, factory.createCallExpression(runtimeMember(factory, wrapper), undefined, [inner, ...extra]), original);
+  const call = located(
+    ts_,
+    factory.createCallExpression(runtimeMember(factory, wrapper), undefined, [inner, siteLiteral(factory, site)]),
+    original,
+  );
   return ts_.isSpreadElement(argument) ? factory.updateSpreadElement(argument, call) : call;
 }
 
@@ -38,6 +60,7 @@ export function wrapProperty(
   wrapper: RuntimeExport,
   options: ts.ObjectLiteralExpression,
   name: string,
+  site: SiteInfo,
 ): ts.ObjectLiteralExpression {
   const properties = options.properties.map((property) => {
     if (property.name === undefined || !ts_.isIdentifier(property.name) || property.name.text !== name) return property;
@@ -55,7 +78,8 @@ export function wrapProperty(
         property.body,
       );
     } else return property;
-    const wrapped = located(ts_, factory.createCallExpression(runtimeMember(factory, wrapper), undefined, [value]), property);
+    const args = [value, siteLiteral(factory, site)];
+    const wrapped = located(ts_, factory.createCallExpression(runtimeMember(factory, wrapper), undefined, args), property);
     return located(ts_, factory.createPropertyAssignment(property.name, wrapped), property);
   });
   return factory.updateObjectLiteralExpression(options, properties);
@@ -72,16 +96,57 @@ export function wrapResult(
   return located(ts_, factory.createCallExpression(runtimeMember(factory, wrapper), undefined, [call]), original);
 }
 
-/** Transforms `fetch(a, b)` / `globalThis.fetch(a, b)` into `__autotrace.fetch(a, b)`. */
+/** Transforms `fetch(a, b)` / `globalThis.fetch(a, b)` into `__autotrace.fetch(site, a, b)`. */
 export function redirectCall(
   ts_: typeof ts,
   factory: ts.NodeFactory,
   target: RuntimeExport,
   call: ts.CallExpression,
   original: ts.CallExpression,
+  site: SiteInfo,
 ): ts.CallExpression {
   const callee = located(ts_, runtimeMember(factory, target), original.expression);
-  return factory.updateCallExpression(call, callee, call.typeArguments, call.arguments);
+  return factory.updateCallExpression(call, callee, call.typeArguments, [siteLiteral(factory, site), ...call.arguments]);
+}
+
+/** Transforms `request(a, b)` into `__autotrace.undiciRequest(site, request, a, b)`: the client is passed as is. */
+export function callThrough(
+  ts_: typeof ts,
+  factory: ts.NodeFactory,
+  target: RuntimeExport,
+  call: ts.CallExpression,
+  original: ts.CallExpression,
+  site: SiteInfo,
+): ts.CallExpression {
+  const callee = located(ts_, runtimeMember(factory, target), original.expression);
+  return factory.updateCallExpression(call, callee, undefined, [siteLiteral(factory, site), call.expression, ...call.arguments]);
+}
+
+/**
+ * Transforms `api.get(a)` into `__autotrace.axios(site, api).get(a)`, and `api(a)` into
+ * `__autotrace.axios(site, api)(a)`: the receiver is evaluated once, and the method is looked up on the real instance.
+ */
+export function callOnFacade(
+  ts_: typeof ts,
+  factory: ts.NodeFactory,
+  target: RuntimeExport,
+  call: ts.CallExpression,
+  original: ts.CallExpression,
+  site: SiteInfo,
+): ts.CallExpression {
+  const facade = (instance: ts.Expression, originalInstance: ts.Node) =>
+    located(
+      ts_,
+      factory.createCallExpression(runtimeMember(factory, target), undefined, [siteLiteral(factory, site), instance]),
+      originalInstance,
+    );
+  const callee = call.expression;
+  const originalCallee = original.expression;
+  const newCallee =
+    ts_.isPropertyAccessExpression(callee) && ts_.isPropertyAccessExpression(originalCallee)
+      ? factory.updatePropertyAccessExpression(callee, facade(callee.expression, originalCallee.expression), callee.name)
+      : facade(callee, originalCallee);
+  return factory.updateCallExpression(call, newCallee, call.typeArguments, call.arguments);
 }
 
 /**

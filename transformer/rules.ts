@@ -15,7 +15,11 @@ export type RuntimeExport =
   | 'honoMiddleware'
   | 'honoRoute'
   | 'httpHandler'
-  | 'fetch';
+  | 'fetch'
+  | 'undiciFetch'
+  | 'undiciRequest'
+  | 'httpRequest'
+  | 'axios';
 
 /**
  * A call that registers handlers: `receiver.method(...paths, ...handlers)`, or a plain function such as
@@ -48,6 +52,35 @@ export interface AppFactoryRule {
   readonly typesPackage: string;
   /** `call` of the module's `export =` function, or `new` of the named class. */
   readonly creates: { readonly call: 'export=' } | { readonly construct: string };
+  readonly wrapWith: RuntimeExport;
+}
+
+/**
+ * A call to an HTTP client function, made through the runtime with the function itself as an argument:
+ * `request(url, opts)` → `__autotrace.undiciRequest(site, request, url, opts)`. Recognised by the callee's type, so
+ * named, default and namespace imports all count, and a local function of the same name does not.
+ */
+export interface ClientCallRule {
+  readonly client: string;
+  readonly typesPackage: string;
+  /** Ambient modules (`declare module "http"`) or `(module)` for a package's own top-level declarations. */
+  readonly declaredIn: readonly string[];
+  readonly functions: readonly string[];
+  readonly callThrough: RuntimeExport;
+}
+
+/**
+ * Calls on a client instance, made through a traced facade: `api.get(url)` → `__autotrace.axios(site, api).get(url)`
+ * and `api(config)` → `__autotrace.axios(site, api)(config)`. The facade runs the real call unchanged.
+ */
+export interface ClientInstanceRule {
+  readonly client: string;
+  readonly typesPackage: string;
+  /** Classes or interfaces that declare the request methods. */
+  readonly declaredIn: readonly string[];
+  readonly methods: readonly string[];
+  /** Interfaces whose call signatures make the instance itself callable (`axios(config)`). */
+  readonly callableIn: readonly string[];
   readonly wrapWith: RuntimeExport;
 }
 
@@ -101,6 +134,18 @@ export const GLOBAL_CLIENT_RULES: readonly GlobalClientRule[] = [
   { client: 'fetch', global: 'fetch', callInstead: 'fetch' },
 ];
 
+export const CLIENT_CALL_RULES: readonly ClientCallRule[] = [
+  { client: 'undici', typesPackage: 'undici', declaredIn: ['(module)'], functions: ['fetch'], callThrough: 'undiciFetch' },
+  { client: 'undici', typesPackage: 'undici', declaredIn: ['(module)'], functions: ['request'], callThrough: 'undiciRequest' },
+  { client: 'node:http', typesPackage: '@types/node', declaredIn: ['http', 'https'], functions: ['request', 'get'], callThrough: 'httpRequest' },
+];
+
+const AXIOS_METHODS = ['request', 'get', 'delete', 'head', 'options', 'post', 'put', 'patch', 'postForm', 'putForm', 'patchForm'] as const;
+
+export const CLIENT_INSTANCE_RULES: readonly ClientInstanceRule[] = [
+  { client: 'axios', typesPackage: 'axios', declaredIn: ['Axios'], methods: AXIOS_METHODS, callableIn: ['AxiosInstance', 'AxiosStatic'], wrapWith: 'axios' },
+];
+
 /** The module emitted code imports the runtime from. */
 export const RUNTIME_MODULE = 'autotrace/runtime';
 /** The local name emitted code binds the runtime to. */
@@ -108,6 +153,15 @@ export const RUNTIME_BINDING = '__autotrace';
 
 const methodNames = new Set(REGISTRATION_RULES.flatMap((rule) => rule.methods));
 const globalNames = new Set(GLOBAL_CLIENT_RULES.map((rule) => rule.global));
+const clientNames = new Set([
+  ...CLIENT_CALL_RULES.flatMap((rule) => rule.functions),
+  ...CLIENT_INSTANCE_RULES.flatMap((rule) => rule.methods),
+]);
+
+/** Cheap first filter for client calls made by name: `request(...)`, `http.get(...)`, `api.post(...)`. */
+export function isCandidateClientName(name: string): boolean {
+  return clientNames.has(name);
+}
 
 /** Cheap first filter before any checker call: is this a method name some rule registers with? */
 export function isCandidateMethod(name: string): boolean {

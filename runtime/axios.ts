@@ -1,0 +1,127 @@
+import { context, createContextKey } from '@opentelemetry/api';
+import { addMissing, endWithError, endWithStatus, parseUrl, startClientCall, traceHeaders, type ClientCall } from './client';
+import { httpIsInstrumented } from './instrumented';
+import { isThenable, safely } from './safe';
+import type { Site } from './site';
+
+// axios 1.x. Emitted code calls `__autotrace.axios(site, instance).get(url)` / `__autotrace.axios(site, instance)(config)`:
+// the facade starts the CLIENT span, runs the real call on the real instance inside the span's context, and ends the
+// span when the promise settles. Headers are added by one synchronous request interceptor (so a synchronous chain
+// stays synchronous), on axios' own per-request copy of the config and headers; it acts only inside a facade's call.
+
+type AnyFunction = (...args: unknown[]) => unknown;
+interface AxiosLike {
+  (...args: unknown[]): unknown;
+  getUri?: (config?: object) => string;
+  interceptors?: { request?: { use?: (fulfilled: AnyFunction, rejected?: AnyFunction, options?: object) => unknown } };
+  [method: string]: unknown;
+}
+interface AxiosHeadersLike {
+  has?: (name: string) => boolean;
+  set?: (name: string, value: string) => unknown;
+}
+
+const METHODS = ['request', 'get', 'delete', 'head', 'options', 'post', 'put', 'patch', 'postForm', 'putForm', 'patchForm'];
+// get(url, config), post(url, data, config): where the per-call config is, by method.
+const CONFIG_AT: Record<string, number> = { request: 0, get: 1, delete: 1, head: 1, options: 1 };
+const ACTIVE_CALL = createContextKey('autotrace.axios.call');
+
+const facades = new WeakMap<object, Map<string, AnyFunction>>();
+const withInjector = new WeakSet<object>();
+
+export function axios<I>(site: Site | undefined, instance: I): I {
+  return (safely(() => facadeFor(instance as unknown as AxiosLike, site), undefined) ?? instance) as I;
+}
+
+function facadeFor(instance: AxiosLike, site: Site | undefined): AnyFunction | undefined {
+  if (typeof instance !== 'function') return undefined;
+  installInjector(instance);
+  const key = site ? `${site.file}:${site.line}:${site.column}` : '';
+  let bySite = facades.get(instance);
+  if (!bySite) facades.set(instance, (bySite = new Map()));
+  let facade = bySite.get(key);
+  if (!facade) {
+    facade = function (this: unknown, ...args: unknown[]) {
+      return traced(instance, undefined, args, site);
+    };
+    for (const method of METHODS) {
+      (facade as unknown as Record<string, AnyFunction>)[method] = (...args: unknown[]) => traced(instance, method, args, site);
+    }
+    bySite.set(key, facade);
+  }
+  return facade;
+}
+
+function traced(instance: AxiosLike, method: string | undefined, args: unknown[], site: Site | undefined): unknown {
+  const invoke = () => (method ? (instance[method] as AnyFunction).apply(instance, args) : instance(...args));
+  const call = safely(() => {
+    const config = callConfig(method, args);
+    const url = parseUrl(instance.getUri?.(config));
+    return startClientCall(String(config.method ?? 'get'), url, site, httpIsInstrumented());
+  }, undefined);
+  if (!call) return invoke();
+  let pending: unknown;
+  try {
+    pending = context.with(call.context.setValue(ACTIVE_CALL, call), invoke);
+  } catch (error) {
+    endWithError(call, error, isCancel(error));
+    throw error;
+  }
+  if (!isThenable(pending)) {
+    endWithStatus(call, undefined);
+    return pending;
+  }
+  return pending.then(
+    (response) => {
+      endWithStatus(call, (response as { status?: unknown } | undefined)?.status);
+      return response;
+    },
+    (error: unknown) => {
+      const status = (error as { response?: { status?: unknown } } | null)?.response?.status;
+      if (typeof status === 'number') endWithStatus(call, status);
+      else endWithError(call, error, isCancel(error));
+      throw error;
+    },
+  );
+}
+
+/** The method and URL of a call, for the span only: a new object, the caller's config is read, never changed. */
+function callConfig(method: string | undefined, args: unknown[]): { method?: unknown; url?: unknown } {
+  if (method === undefined) {
+    // axios(config) or axios(url, config)
+    const [first, second] = args;
+    return typeof first === 'string' ? { ...(second as object | undefined), url: first } : { ...(first as object) };
+  }
+  const at = CONFIG_AT[method] ?? 2;
+  const config = { ...(args[at] as object | undefined) } as { method?: unknown; url?: unknown };
+  if (method === 'request') return config;
+  return { ...config, url: args[0], method: method.replace(/Form$/, '') };
+}
+
+function installInjector(instance: AxiosLike): void {
+  if (withInjector.has(instance)) return;
+  const use = instance.interceptors?.request?.use;
+  if (typeof use !== 'function') return;
+  withInjector.add(instance);
+  use.call(
+    instance.interceptors!.request,
+    (...args: unknown[]) => {
+      const config = args[0] as { headers?: AxiosHeadersLike } | undefined;
+      safely(() => {
+        const call = context.active().getValue(ACTIVE_CALL) as ClientCall | undefined;
+        const headers = config?.headers;
+        if (!call || typeof headers?.has !== 'function' || typeof headers.set !== 'function') return;
+        addMissing(traceHeaders(call), (name) => headers.has!(name), (name, value) => headers.set!(name, value));
+      }, undefined);
+      return config;
+    },
+    undefined,
+    { synchronous: true },
+  );
+}
+
+/** axios' cancellation (AbortSignal or CancelToken) is the caller's decision, not a failure. */
+function isCancel(error: unknown): boolean {
+  const e = error as { __CANCEL__?: unknown; name?: unknown; code?: unknown } | null;
+  return e?.__CANCEL__ === true || e?.name === 'CanceledError' || e?.code === 'ERR_CANCELED';
+}

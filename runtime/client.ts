@@ -1,0 +1,137 @@
+import {
+  context,
+  createContextKey,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+} from '@opentelemetry/semantic-conventions';
+import { ensureBootstrapped, tracer } from './bootstrap';
+import { defaultPort, methodAttributes, normalizeMethod, redactQuery } from './http-semconv';
+import { mayPropagate, siteAttributes, type Site } from './site';
+import { safely } from './safe';
+import { errorTypeOf } from './server';
+
+// The CLIENT span every client wrapper shares: start it as a child of the active context, run the real call in a
+// context where it is the parent (and other instrumentations stand down), end it once with the outcome.
+
+// OpenTelemetry's suppress-tracing key (@opentelemetry/core): under it the SDK's tracer hands out non-recording spans
+// and the W3C propagator injects nothing, so instrumentation-http/-undici add no second CLIENT span and no header.
+const SUPPRESS_TRACING = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+
+export interface ClientCall {
+  readonly span: Span;
+  /** Where the call runs: the span as parent, other instrumentations suppressed when asked. */
+  readonly context: Context;
+  /** The context to take trace headers from (a suppressed one would inject nothing). */
+  readonly headersFrom: Context;
+  readonly site: Site | undefined;
+  readonly hostname: string | undefined;
+}
+
+export function startClientCall(rawMethod: string | undefined, url: URL | undefined, site: Site | undefined, suppress: boolean): ClientCall {
+  ensureBootstrapped();
+  const method = normalizeMethod(rawMethod);
+  const attributes: Attributes = {};
+  methodAttributes(rawMethod ?? 'GET', method, attributes);
+  if (url) urlAttributes(url, attributes);
+  siteAttributes(site, attributes);
+  const parent = context.active();
+  const span = tracer.startSpan(method.spanName, { kind: SpanKind.CLIENT, attributes }, parent);
+  const headersFrom = trace.setSpan(parent, span);
+  return {
+    span,
+    context: suppress ? headersFrom.setValue(SUPPRESS_TRACING, true) : headersFrom,
+    headersFrom,
+    site,
+    hostname: url?.hostname,
+  };
+}
+
+/** url.full without credentials (REDACTED, as the conventions ask) and with signed-URL query values redacted. */
+export function urlAttributes(url: URL, attributes: Attributes): void {
+  const scheme = url.protocol.replace(/:$/, '');
+  const full = new URL(url.href);
+  if (full.username || full.password) {
+    full.username = 'REDACTED';
+    full.password = 'REDACTED';
+  }
+  full.search = full.search ? `?${redactQuery(full.search.slice(1))}` : '';
+  attributes[ATTR_URL_FULL] = full.href;
+  attributes[ATTR_SERVER_ADDRESS] = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  attributes[ATTR_SERVER_PORT] = url.port ? Number(url.port) : defaultPort(scheme);
+}
+
+export function parseUrl(value: unknown): URL | undefined {
+  if (value instanceof URL) return value;
+  if (typeof value !== 'string') return undefined;
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The trace headers for this call, or none when `propagateTo` excludes its host. */
+export function traceHeaders(call: ClientCall): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  if (mayPropagate(call.site, call.hostname)) propagation.inject(call.headersFrom, carrier);
+  return carrier;
+}
+
+/**
+ * Adds trace headers to a header collection, never overwriting one the caller set; a tracestate belongs with its
+ * traceparent, so ours is not paired with the caller's.
+ */
+export function addMissing(carrier: Record<string, string>, has: (name: string) => boolean, set: (name: string, value: string) => void): void {
+  const callerTraceparent = has('traceparent');
+  for (const [name, value] of Object.entries(carrier)) {
+    if (has(name) || (name === 'tracestate' && callerTraceparent)) continue;
+    set(name, value);
+  }
+}
+
+/** Ends with the response status: 4xx and 5xx are errors on a CLIENT span (HTTP semantic conventions, "Status"). */
+export function endWithStatus(call: ClientCall, status: unknown): void {
+  safely(() => {
+    if (typeof status === 'number') {
+      call.span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      if (status >= 400) {
+        call.span.setAttribute(ATTR_ERROR_TYPE, String(status));
+        call.span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+    }
+    call.span.end();
+  }, undefined);
+}
+
+/** Ends with a failure, or, for the caller's own cancellation, just ends. */
+export function endWithError(call: ClientCall, error: unknown, cancelled: boolean): void {
+  safely(() => {
+    if (!cancelled) {
+      call.span.recordException(error as Error);
+      call.span.setAttribute(ATTR_ERROR_TYPE, errorCodeOf(error));
+      call.span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    call.span.end();
+  }, undefined);
+}
+
+/** A system or library error code (`ECONNREFUSED`, `ECONNABORTED`, `UND_ERR_HEADERS_TIMEOUT`) says most; else the type. */
+function errorCodeOf(error: unknown): string {
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | null;
+  for (const code of [e?.cause?.code, e?.code]) {
+    if (typeof code === 'string' && code && code !== 'ERR_BAD_RESPONSE' && code !== 'ERR_BAD_REQUEST') return code;
+  }
+  return errorTypeOf(error);
+}

@@ -1,0 +1,99 @@
+import { context } from '@opentelemetry/api';
+import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
+import * as https from 'node:https';
+import { addMissing, endWithError, endWithStatus, parseUrl, startClientCall, traceHeaders, type ClientCall } from './client';
+import { httpIsInstrumented } from './instrumented';
+import { safely } from './safe';
+import type { Site } from './site';
+
+// node:http / node:https `request` and `get`, in their three forms: (url[, options][, callback]) and
+// (options[, callback]). The call keeps its form; only the options are replaced by a copy with trace headers.
+//
+// The span ends on the request's 'close', reading `req.res` and `req.errored`. No 'response' or 'error' listener is
+// added: either would change what Node does (a response nobody listens for is dumped; an error nobody listens for
+// is thrown).
+
+type RequestFn = (...args: unknown[]) => ClientRequest;
+type HeadersOption = OutgoingHttpHeaders | readonly string[];
+
+export function httpRequest(site: Site | undefined, impl: RequestFn, ...args: unknown[]): ClientRequest {
+  const parsed = safely(() => parseArgs(impl, args), undefined);
+  const call = parsed && safely(() => startClientCall(parsed.options?.method ?? 'GET', parsed.url, site, httpIsInstrumented()), undefined);
+  if (!parsed || !call) return impl(...args);
+  const callArgs = safely(() => withTraceHeaders(args, parsed, call), args);
+  let request: ClientRequest;
+  try {
+    request = context.with(call.context, () => impl(...callArgs));
+  } catch (error) {
+    endWithError(call, error, false);
+    throw error;
+  }
+  safely(() => request.once('close', () => endOnClose(call, request)), undefined);
+  return request;
+}
+
+interface ParsedArgs {
+  /** Index of the options object among the arguments, or where one goes. */
+  readonly optionsAt: number;
+  readonly options: (RequestOptions & { headers?: HeadersOption }) | undefined;
+  readonly url: URL | undefined;
+}
+
+function parseArgs(impl: RequestFn, args: unknown[]): ParsedArgs {
+  const [first, second] = args;
+  const hasUrl = typeof first === 'string' || first instanceof URL;
+  const optionsAt = hasUrl ? 1 : 0;
+  const candidate = hasUrl ? second : first;
+  const options = typeof candidate === 'object' && candidate !== null ? (candidate as ParsedArgs['options']) : undefined;
+  return { optionsAt, options, url: fullUrl(impl, hasUrl ? first : undefined, options) };
+}
+
+/** Node merges url and options, options winning; the scheme defaults by module. */
+function fullUrl(impl: RequestFn, url: unknown, options: RequestOptions | undefined): URL | undefined {
+  const base = url !== undefined ? parseUrl(url) : undefined;
+  const isHttps = impl === https.request || impl === https.get;
+  const protocol = options?.protocol ?? base?.protocol ?? (isHttps ? 'https:' : 'http:');
+  const hostname = options?.hostname ?? options?.host?.replace(/:\d+$/, '') ?? base?.hostname ?? 'localhost';
+  const port = options?.port ?? (base?.port || undefined);
+  const path = options?.path ?? (base ? base.pathname + base.search : '/');
+  const host = hostname.includes(':') && !hostname.startsWith('[') ? `[${hostname}]` : hostname;
+  return parseUrl(`${protocol}//${host}${port !== undefined ? `:${port}` : ''}${path}`);
+}
+
+function withTraceHeaders(args: unknown[], parsed: ParsedArgs, call: ClientCall): unknown[] {
+  const carrier = traceHeaders(call);
+  if (Object.keys(carrier).length === 0) return args;
+  const given = parsed.options?.headers;
+  let headers: HeadersOption;
+  if (Array.isArray(given)) {
+    const raw = [...given];
+    const names = new Set(raw.filter((_, i) => i % 2 === 0).map((name) => String(name).toLowerCase()));
+    addMissing(carrier, (name) => names.has(name), (name, value) => raw.push(name, value));
+    headers = raw;
+  } else {
+    const copy: OutgoingHttpHeaders = { ...(given as OutgoingHttpHeaders | undefined) };
+    const names = new Set(Object.keys(copy).map((name) => name.toLowerCase()));
+    addMissing(carrier, (name) => names.has(name), (name, value) => (copy[name] = value));
+    headers = copy;
+  }
+  const options = { ...parsed.options, headers };
+  const callArgs = [...args];
+  if (parsed.options) callArgs[parsed.optionsAt] = options;
+  else callArgs.splice(parsed.optionsAt, 0, options); // (url, callback) becomes (url, options, callback)
+  return callArgs;
+}
+
+function endOnClose(call: ClientCall, request: ClientRequest & { errored?: Error | null; res?: IncomingMessage }): void {
+  const response = request.res;
+  if (response) {
+    endWithStatus(call, response.statusCode);
+    return;
+  }
+  const error = request.errored;
+  if (error) {
+    const name = (error as { name?: unknown }).name;
+    endWithError(call, error, name === 'AbortError' || (error as { code?: unknown }).code === 'ABORT_ERR');
+    return;
+  }
+  endWithError(call, undefined, true); // destroyed without an error: the caller ended it
+}

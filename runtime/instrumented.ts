@@ -1,0 +1,20 @@
+import { hasSubscribers } from 'node:diagnostics_channel';
+import * as http from 'node:http';
+import * as https from 'node:https';
+
+// Whether another instrumentation already watches a client's requests. Only then is it suppressed during autotrace's
+// call, so that the call's own nested work (a user's interceptor that starts a span) is otherwise left as it was.
+
+/** @opentelemetry/instrumentation-undici listens on undici's diagnostics channels (global fetch and undici alike). */
+export function undiciIsInstrumented(): boolean {
+  return hasSubscribers('undici:request:create');
+}
+
+/** @opentelemetry/instrumentation-http wraps http(s).request with shimmer, which marks the wrapper `__wrapped`. */
+export function httpIsInstrumented(): boolean {
+  return isShimmed(http.request) || isShimmed(https.request);
+}
+
+function isShimmed(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as { __wrapped?: unknown }).__wrapped === true;
+}

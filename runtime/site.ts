@@ -1,0 +1,62 @@
+import type { Attributes } from '@opentelemetry/api';
+import {
+  ATTR_CODE_COLUMN_NUMBER,
+  ATTR_CODE_FILE_PATH,
+  ATTR_CODE_FUNCTION_NAME,
+  ATTR_CODE_LINE_NUMBER,
+} from '@opentelemetry/semantic-conventions';
+
+/** What the transformer knew about a site at build time, passed inline by the emitted code. */
+export interface Site {
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly function?: string;
+  /** A client URL's path template (`/users/{id}`). */
+  readonly urlTemplate?: string;
+  /** An Express `use` mount path. */
+  readonly mount?: string;
+  /** Host globs trace context may be sent to; absent means every host. */
+  readonly propagateTo?: readonly string[];
+}
+
+// url.template is still in development in the conventions, so it is not among the stable ATTR_* exports.
+const ATTR_URL_TEMPLATE = 'url.template';
+
+/** code.* (stable since semantic conventions 1.33) and url.template from the site. */
+export function siteAttributes(site: Site | undefined, attributes: Attributes): void {
+  if (!site || typeof site !== 'object') return;
+  if (typeof site.file === 'string') attributes[ATTR_CODE_FILE_PATH] = site.file;
+  if (typeof site.line === 'number') attributes[ATTR_CODE_LINE_NUMBER] = site.line;
+  if (typeof site.column === 'number') attributes[ATTR_CODE_COLUMN_NUMBER] = site.column;
+  if (typeof site.function === 'string') attributes[ATTR_CODE_FUNCTION_NAME] = site.function;
+  if (typeof site.urlTemplate === 'string') attributes[ATTR_URL_TEMPLATE] = site.urlTemplate;
+}
+
+// Compiled once per distinct list: every client site of a build carries the same propagateTo.
+const matchers = new Map<string, RegExp>();
+
+/** Host globs: `*` is one DNS label (or part of one), `**` any run of labels; matched whole, case-insensitively. */
+function matcherFor(globs: readonly string[]): RegExp {
+  const key = globs.join('\n');
+  let matcher = matchers.get(key);
+  if (!matcher) {
+    const alternatives = globs.map((glob) =>
+      glob
+        .toLowerCase()
+        .split('**')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^.]*'))
+        .join('.*'),
+    );
+    matcher = new RegExp(`^(?:${alternatives.join('|')})$`);
+    matchers.set(key, matcher);
+  }
+  return matcher;
+}
+
+/** Whether trace context may go to `hostname` from this site (the `propagateTo` option). */
+export function mayPropagate(site: Site | undefined, hostname: string | undefined): boolean {
+  const globs = site?.propagateTo;
+  if (!Array.isArray(globs)) return true;
+  return hostname !== undefined && matcherFor(globs).test(hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1'));
+}

@@ -1,0 +1,80 @@
+import { context } from '@opentelemetry/api';
+import { addMissing, endWithError, endWithStatus, parseUrl, startClientCall, traceHeaders, type ClientCall } from './client';
+import { undiciIsInstrumented } from './instrumented';
+import { isThenable, safely } from './safe';
+import type { Site } from './site';
+
+// undici's `request(url, options)`. It resolves for every status (4xx/5xx included) unless `throwOnError` is set.
+
+type RequestFn = (url: unknown, options?: UndiciOptions) => unknown;
+interface UndiciOptions {
+  method?: string;
+  headers?: Record<string, string | string[] | undefined> | string[] | Iterable<[string, string]> | null;
+  signal?: { aborted?: boolean } | null;
+  [key: string]: unknown;
+}
+
+export function undiciRequest(site: Site | undefined, impl: RequestFn, url: unknown, options?: UndiciOptions): unknown {
+  const call = safely(() => startClientCall(options?.method, urlOf(url, options), site, undiciIsInstrumented()), undefined);
+  if (!call) return impl(url, options);
+  const callOptions = safely(() => withTraceHeaders(options, call), options);
+  let pending: unknown;
+  try {
+    pending = context.with(call.context, () => impl(url, callOptions));
+  } catch (error) {
+    endWithError(call, error, isCancel(error, options));
+    throw error;
+  }
+  if (!isThenable(pending)) {
+    endWithStatus(call, undefined);
+    return pending;
+  }
+  return pending.then(
+    (response) => {
+      endWithStatus(call, (response as { statusCode?: unknown } | undefined)?.statusCode);
+      return response;
+    },
+    (error: unknown) => {
+      endWithError(call, error, isCancel(error, options));
+      throw error;
+    },
+  );
+}
+
+/** string, URL, or a UrlObject (`{ origin, path }`), as undici takes them. */
+function urlOf(url: unknown, options: UndiciOptions | undefined): URL | undefined {
+  if (typeof url === 'object' && url !== null && !(url instanceof URL)) {
+    const { origin, path, pathname } = url as { origin?: unknown; path?: unknown; pathname?: unknown };
+    return parseUrl(`${String(origin ?? '')}${String(path ?? pathname ?? '')}`);
+  }
+  const parsed = parseUrl(url);
+  return parsed && typeof options?.path === 'string' ? parseUrl(new URL(options.path, parsed).href) : parsed;
+}
+
+/** A copy of the options with trace headers added to a copy of the caller's headers (object or flat array form). */
+function withTraceHeaders(options: UndiciOptions | undefined, call: ClientCall): UndiciOptions | undefined {
+  const carrier = traceHeaders(call);
+  if (Object.keys(carrier).length === 0) return options;
+  const given = options?.headers;
+  if (Array.isArray(given)) {
+    const headers = [...given];
+    const names = new Set(headers.filter((_, i) => i % 2 === 0).map((name) => String(name).toLowerCase()));
+    addMissing(carrier, (name) => names.has(name), (name, value) => headers.push(name, value));
+    return { ...options, headers };
+  }
+  const headers: Record<string, string | string[] | undefined> = {};
+  if (given && typeof (given as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    for (const [name, value] of given as Iterable<[string, string]>) headers[name] = value;
+  } else if (given) {
+    Object.assign(headers, given);
+  }
+  const names = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
+  addMissing(carrier, (name) => names.has(name), (name, value) => (headers[name] = value));
+  return { ...options, headers };
+}
+
+function isCancel(error: unknown, options: UndiciOptions | undefined): boolean {
+  const e = error as { name?: unknown; code?: unknown } | null;
+  if (e?.code === 'UND_ERR_ABORTED' || e?.name === 'AbortError') return true;
+  return options?.signal?.aborted === true && e?.name !== 'TimeoutError';
+}
