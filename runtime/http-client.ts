@@ -9,9 +9,9 @@ import type { Site } from './site';
 // node:http / node:https `request` and `get`, in their three forms: (url[, options][, callback]) and
 // (options[, callback]). The call keeps its form; only the options are replaced by a copy with trace headers.
 //
-// The span ends on the request's 'close', reading `req.res` and `req.errored`. No 'response' or 'error' listener is
-// added: either would change what Node does (a response nobody listens for is dumped; an error nobody listens for
-// is thrown).
+// The span ends on the request's 'close', reading `req.res`. No 'response' or 'error' listener is added: either would
+// change what Node does (a response nobody listens for is dumped; an error nobody listens for is thrown). Errors are
+// seen by wrapping this request's own `emit`, which passes every event on exactly as before.
 
 type RequestFn = (...args: unknown[]) => ClientRequest;
 type HeadersOption = OutgoingHttpHeaders | readonly string[];
@@ -28,8 +28,18 @@ export function httpRequest(site: Site | undefined, impl: RequestFn, ...args: un
     endWithError(call, error, false);
     throw error;
   }
-  safely(() => request.once('close', () => endOnClose(call, request)), undefined);
+  safely(() => observe(call, request), undefined);
   return request;
+}
+
+function observe(call: ClientCall, request: ClientRequest): void {
+  let failure: unknown;
+  const emit = request.emit;
+  request.emit = function (this: ClientRequest, event: string | symbol, ...args: unknown[]) {
+    if (event === 'error' && failure === undefined) failure = args[0];
+    return emit.call(this, event, ...args);
+  } as ClientRequest['emit'];
+  request.once('close', () => endOnClose(call, request, failure));
 }
 
 interface ParsedArgs {
@@ -83,13 +93,13 @@ function withTraceHeaders(args: unknown[], parsed: ParsedArgs, call: ClientCall)
   return callArgs;
 }
 
-function endOnClose(call: ClientCall, request: ClientRequest & { errored?: Error | null; res?: IncomingMessage }): void {
+function endOnClose(call: ClientCall, request: ClientRequest & { res?: IncomingMessage }, failure: unknown): void {
   const response = request.res;
-  if (response) {
+  if (response && failure === undefined) {
     endWithStatus(call, response.statusCode);
     return;
   }
-  const error = request.errored;
+  const error = failure as Error | undefined;
   if (error) {
     const name = (error as { name?: unknown }).name;
     endWithError(call, error, name === 'AbortError' || (error as { code?: unknown }).code === 'ABORT_ERR');

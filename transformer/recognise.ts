@@ -42,15 +42,32 @@ function calleeName(r: Recogniser, call: ts.CallExpression): ts.Identifier | und
   return undefined;
 }
 
+/**
+ * The name a callee is declared under, for the cheap by-name filter: its own text, or for a renamed import
+ * (`import { fetch as undiciFetch }`) the imported name. Only a plain identifier that is not a candidate by its own
+ * text costs a symbol lookup.
+ */
+function declaredCalleeName(r: Recogniser, nameNode: ts.Identifier, isCandidate: (name: string) => boolean): string | undefined {
+  if (isCandidate(nameNode.text)) return nameNode.text;
+  if (!r.ts.isCallExpression(nameNode.parent)) return undefined; // `x.renamed()` is a property, not an import
+  const symbol = r.checker.getSymbolAtLocation(nameNode);
+  if (!symbol || !(symbol.flags & r.ts.SymbolFlags.Alias)) return undefined;
+  const declaration = symbol.declarations?.[0];
+  const imported = declaration && r.ts.isImportSpecifier(declaration) ? (declaration.propertyName ?? declaration.name) : undefined;
+  const name = imported && r.ts.isIdentifier(imported) ? imported.text : undefined;
+  return name !== undefined && isCandidate(name) ? name : undefined;
+}
+
 /** `app.get('/x', h)`, `router.use('/api', r)`, `createServer(h)`: a typed registration on a known receiver. */
 export function matchRegistration(r: Recogniser, call: ts.CallExpression): RegistrationMatch | undefined {
   const nameNode = calleeName(r, call);
-  if (!nameNode || !isCandidateMethod(nameNode.text)) return undefined;
+  const name = nameNode && declaredCalleeName(r, nameNode, isCandidateMethod);
+  if (!nameNode || !name) return undefined;
   let symbol = r.checker.getSymbolAtLocation(nameNode);
   if (symbol && symbol.flags & r.ts.SymbolFlags.Alias) symbol = r.checker.getAliasedSymbol(symbol);
   if (!symbol) return undefined;
   const rule = REGISTRATION_RULES.find(
-    (candidate) => declaresRegistration(r, symbol, candidate, nameNode.text) && firstArgumentFits(r, call, candidate),
+    (candidate) => declaresRegistration(r, symbol, candidate, name) && firstArgumentFits(r, call, candidate),
   );
   if (!rule) return undefined;
   const args = call.arguments;
@@ -81,7 +98,7 @@ function declaresRegistration(r: Recogniser, symbol: ts.Symbol, rule: Registrati
 export function matchClientCall(r: Recogniser, call: ts.CallExpression): ClientCallRule | undefined {
   if (call.questionDotToken) return undefined;
   const nameNode = calleeName(r, call);
-  if (!nameNode || !isCandidateClientName(nameNode.text)) return undefined;
+  if (!nameNode || !declaredCalleeName(r, nameNode, isCandidateClientName)) return undefined;
   const symbol = r.checker.getTypeAtLocation(call.expression).getSymbol();
   if (!symbol) return undefined;
   return CLIENT_CALL_RULES.find((rule) =>
