@@ -62,6 +62,10 @@ describe.each([4, 5] as const)('Express %i', (major) => {
         'client.address': '127.0.0.1',
         'user_agent.original': 'autotrace-test',
         'network.protocol.version': '1.1',
+        // The route handler's location, baked in at build time.
+        'code.file.path': 'fixtures/apps/express-app.ts',
+        'code.line.number': 21,
+        'code.column.number': 22,
       },
     });
     expect(spans[0]!.attributes['error.type']).toBeUndefined();

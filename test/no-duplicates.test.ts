@@ -5,7 +5,8 @@ import { fixturesDir, repoRoot } from './helpers/paths';
 import { run } from './helpers/processes';
 
 // A user who also runs @opentelemetry/instrumentation-http already gets a SERVER span per request from it: autotrace
-// must not add a second one, but name and enrich that span (http.route, `METHOD route`).
+// must not add a second one, but name and enrich that span (http.route, `METHOD route`). On the client side, autotrace
+// keeps its own span (it carries url.template and code.*) and the other instrumentations stand down.
 
 describe('with @opentelemetry/instrumentation-http registered', () => {
   it('every framework leaves exactly one SERVER span per request, named by the route', async () => {
@@ -22,6 +23,22 @@ describe('with @opentelemetry/instrumentation-http registered', () => {
       koa: { status: 200, spans: [{ name: 'GET /api/users/:id', scope: http, route: '/api/users/:id' }] },
       hono: { status: 200, spans: [{ name: 'GET /api/users/:id', scope: http, route: '/api/users/:id' }] },
       'node:http': { status: 200, spans: [{ name: 'GET', scope: http }] },
+    });
+  });
+});
+
+describe('with @opentelemetry/instrumentation-http and -undici registered', () => {
+  it('every client call leaves exactly one CLIENT span, autotrace\'s, and its traceparent is the one sent', async () => {
+    buildFixture(join(fixturesDir, 'apps', 'clients.ts'));
+    const result = await run(process.execPath, [join(repoRoot, 'test', 'helpers', 'with-client-instrumentations.cjs')], repoRoot);
+    expect(result.stderr).toBe('');
+    const ours = { clients: ['autotrace'], receivedParentIsOurs: true };
+    expect(JSON.parse(result.stdout)).toEqual({
+      axios: ours,
+      'undici.fetch': ours,
+      'undici.request': ours,
+      'http.get': ours,
+      'http.request': ours,
     });
   });
 });

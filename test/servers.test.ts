@@ -27,6 +27,8 @@ interface ServerCase {
   routes: boolean;
   /** The boom route throws (rather than answering 500 itself): an exception event is expected. */
   throws: boolean;
+  /** The fixture the handlers are written in (code.file.path of the SERVER span). */
+  source: string;
 }
 
 const fixture = <T>(name: string) => buildFixture<T>(join(fixturesDir, 'apps', name));
@@ -37,6 +39,7 @@ function fastifyCase(name: string, module: string): ServerCase {
     name,
     routes: true,
     throws: true,
+    source: 'fastify-app.ts',
     start: async (downstream) => {
       const { createApp } = fixture<{ createApp: (f: unknown, d: () => string) => FastifyApp }>('fastify-app.ts');
       const app = createApp(requireFromRepo(module), downstream);
@@ -51,6 +54,7 @@ function koaCase(name: string, module: string): ServerCase {
     name,
     routes: true,
     throws: true,
+    source: 'koa-app.ts',
     start: async (downstream) => {
       const { createApp } = fixture<{ createApp: (k: unknown, d: () => string) => { listen: () => Server } }>('koa-app.ts');
       const server = createApp(requireFromRepo(module), downstream).listen();
@@ -69,6 +73,7 @@ const CASES: ServerCase[] = [
     name: 'Hono 4 on @hono/node-server',
     routes: true,
     throws: true,
+    source: 'hono-app.ts',
     start: async (downstream) => {
       const { createApp, start } = fixture<{ createApp: (d: () => string) => unknown; start: (app: unknown) => Promise<Started> }>('hono-app.ts');
       return start(createApp(downstream));
@@ -78,6 +83,7 @@ const CASES: ServerCase[] = [
     name: 'node:http',
     routes: false,
     throws: false,
+    source: 'http-app.ts',
     start: async (downstream) => listen(fixture<{ createApp: (d: () => string) => Server }>('http-app.ts').createApp(downstream)),
   },
 ];
@@ -116,8 +122,10 @@ describe.each(CASES)('$name', (server) => {
         'client.address': '127.0.0.1',
         'network.protocol.version': '1.1',
         ...(server.routes ? { 'http.route': '/api/users/:id' } : {}),
+        'code.file.path': `fixtures/apps/${server.source}`,
       },
     });
+    expect(spans[0]!.attributes['code.line.number']).toBeGreaterThan(1);
     if (!server.routes) expect(spans[0]!.attributes['http.route']).toBeUndefined();
   });
 

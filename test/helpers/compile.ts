@@ -15,6 +15,8 @@ export interface CompileOptions {
   readonly transform?: boolean;
   readonly pluginOptions?: Record<string, unknown>;
   readonly extraCompilerOptions?: ts.CompilerOptions;
+  /** Written as `<name>.<outSuffix>.js`, for a second build of the same fixture with other options. */
+  readonly outSuffix?: string;
 }
 
 export interface CompileResult {
@@ -63,7 +65,8 @@ export function compile(rootNames: readonly string[], options: CompileOptions = 
  * to dist/ by self-reference and `express` to the repo's node_modules) and loads it.
  */
 export function buildFixture<T>(source: string, options: CompileOptions = {}): T {
-  return requireFromRepo(writeFixture(source, options, options.expressTypes === 4 ? '.express4.js' : '.js')) as T;
+  const suffix = options.outSuffix ? `.${options.outSuffix}.js` : options.expressTypes === 4 ? '.express4.js' : '.js';
+  return requireFromRepo(writeFixture(source, options, suffix)) as T;
 }
 
 /** The same, emitted as ESM to an `.mjs` file and loaded with `import()`, as an ESM service would be. */
