@@ -65,7 +65,7 @@ describe.each([4, 5] as const)('Express %i', (major) => {
         // The route handler's location, baked in at build time.
         'code.file.path': 'fixtures/apps/express-app.ts',
         'code.line.number': 21,
-        'code.column.number': 22,
+        'code.column.number': 21,
       },
     });
     expect(spans[0]!.attributes['error.type']).toBeUndefined();
