@@ -6,7 +6,7 @@ import {
   setServerRoute,
   type ServerRequestState,
 } from './server';
-import { invoke, isWrapped, mark, markEndpoint, type AnyFunction } from './handler';
+import { endpointAttributes, invoke, isWrapped, mark, markEndpoint, type AnyFunction } from './handler';
 import { keepShape, safely } from './safe';
 import type { Site } from './site';
 
@@ -82,6 +82,7 @@ function wrapHandler(handler: AnyFunction, kind: HandlerKind, site: Site | undef
   // (req, res, next) or, for error middleware, (err, req, res, next).
   const reqAt = handler.length === 4 ? 1 : 0;
   const nextAt = reqAt + 2;
+  const endpoint = kind === 'route' ? endpointAttributes(site) : undefined;
   const wrapper = function (this: unknown, ...args: unknown[]) {
     const state = beginServerRequest(args[reqAt], args[reqAt + 1]);
     if (!state) return handler.apply(this, args);
@@ -90,7 +91,7 @@ function wrapHandler(handler: AnyFunction, kind: HandlerKind, site: Site | undef
     const run = () => context.with(state.context, () => invoke(handler, this, args, state));
     if (kind === 'use') return enterMount(state, req, site?.mount, args, nextAt, run);
     safely(() => matchRoute(state, req), undefined);
-    markEndpoint(state, site);
+    markEndpoint(state, endpoint);
     watchNext(state, args, nextAt, undefined);
     return run();
   };
@@ -141,7 +142,8 @@ function watchNext(
 ): void {
   const next = args[nextAt];
   if (typeof next !== 'function') return;
-  args[nextAt] = keepShape(function (this: unknown, ...nextArgs: unknown[]) {
+  // A plain closure: nothing tells `next` by its length or name, and this runs for every layer of every request.
+  args[nextAt] = function (this: unknown, ...nextArgs: unknown[]) {
     if (outer) {
       state.mountTemplate = outer.template;
       state.mountBase = outer.base;
@@ -149,5 +151,5 @@ function watchNext(
     const [error] = nextArgs;
     if (error !== undefined && error !== 'route' && error !== 'router') recordServerError(state, error);
     return (next as AnyFunction).apply(this, nextArgs);
-  }, next);
+  };
 }

@@ -1,4 +1,4 @@
-import { context } from '@opentelemetry/api';
+import { context, type Attributes } from '@opentelemetry/api';
 import { beginServerRequest, recordServerError, setServerRoute, type ServerRequestState } from './server';
 import { isThenable, keepShape, safely } from './safe';
 import { siteAttributes, type Site } from './site';
@@ -50,14 +50,17 @@ export interface HandlerShape {
   readonly endpoint: boolean;
 }
 
+/** The endpoint's code.* attributes, computed once when its handler is wrapped. */
+export function endpointAttributes(site: Site | undefined): Attributes | undefined {
+  if (!site) return undefined;
+  const attributes: Attributes = {};
+  safely(() => siteAttributes(site, attributes), undefined);
+  return attributes;
+}
+
 /** The endpoint's code location goes on the SERVER span (code.*), baked in at build time. */
-export function markEndpoint(state: ServerRequestState, site: Site | undefined): void {
-  if (!site) return;
-  safely(() => {
-    const attributes = {};
-    siteAttributes(site, attributes);
-    state.span.setAttributes(attributes);
-  }, undefined);
+export function markEndpoint(state: ServerRequestState, attributes: Attributes | undefined): void {
+  if (attributes) safely(() => state.span.setAttributes(attributes), undefined);
 }
 
 /** Wraps one handler (or each handler of an array) of a framework described by `shape`. */
@@ -66,13 +69,14 @@ export function wrapHandlers<H>(value: H, shape: HandlerShape, site: Site | unde
   if (typeof value !== 'function' || isWrapped(value)) return value;
   const handler = value as unknown as AnyFunction;
   if (shape.leaveAlone?.(handler)) return value;
+  const endpoint = shape.endpoint ? endpointAttributes(site) : undefined;
   const wrapper = function (this: unknown, ...args: unknown[]) {
     const exchange = safely(() => shape.exchange(args), undefined);
     const state = exchange && beginServerRequest(exchange.req, exchange.res);
     if (!state) return handler.apply(this, args);
     const route = shape.route && safely(() => shape.route!(args), undefined);
     if (route) setServerRoute(state, route);
-    if (shape.endpoint) markEndpoint(state, site);
+    markEndpoint(state, endpoint);
     return context.with(state.context, () => invoke(handler, this, args, state));
   };
   return mark(keepShape(wrapper, handler)) as unknown as H;
