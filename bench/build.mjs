@@ -47,3 +47,24 @@ console.log(`  plain tsc emit        ${median(plain).toFixed(1)} ms`);
 console.log(`  with autotrace        ${median(traced).toFixed(1)} ms`);
 console.log(`  ratio                 ${(median(traced) / median(plain)).toFixed(2)}x`);
 console.log(`  emitted JS            ${bytes.plain} → ${bytes.traced} bytes (${((bytes.traced / bytes.plain - 1) * 100).toFixed(1)}% larger)`);
+
+// What a build feels: program creation, type check and emit, as tspc runs them, with and without the plugin.
+function wholeBuild(withTransformer) {
+  const start = process.hrtime.bigint();
+  const fresh = ts.createProgram({ rootNames: roots, options });
+  ts.getPreEmitDiagnostics(fresh);
+  fresh.emit(undefined, () => {}, undefined, false, withTransformer ? createTransformers(fresh, {}, ts) : undefined);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+const buildRounds = Number(process.env.BUILD_ROUNDS ?? 8);
+const whole = { plain: [], traced: [] };
+for (let i = 0; i < 3; i++) wholeBuild(i % 2 === 0); // the checker's first runs are JIT warm-up, not build time
+for (let i = 0; i < buildRounds; i++) {
+  // Alternate which goes first: a round pays for the garbage the one before it left.
+  const order = i % 2 === 0 ? [false, true] : [true, false];
+  for (const traced of order) whole[traced ? 'traced' : 'plain'].push(wholeBuild(traced));
+}
+console.log(`whole build (create program, type check, emit), median of ${buildRounds} interleaved rounds`);
+console.log(`  plain tsc             ${median(whole.plain).toFixed(0)} ms`);
+console.log(`  with autotrace        ${median(whole.traced).toFixed(0)} ms`);
+console.log(`  ratio                 ${(median(whole.traced) / median(whole.plain)).toFixed(2)}x`);
