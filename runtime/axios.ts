@@ -1,7 +1,7 @@
 import { context, createContextKey } from '@opentelemetry/api';
-import { addMissing, endWithError, endWithStatus, parseUrl, startClientCall, traceHeaders, type ClientCall } from './client';
+import { addMissing, parseUrl, settle, startClientCall, traceHeaders, type ClientCall, type ClientOutcome } from './client';
 import { httpIsInstrumented } from './instrumented';
-import { isThenable, safely } from './safe';
+import { safely } from './safe';
 import type { Site } from './site';
 
 // axios 1.x. Emitted code calls `__autotrace.axios(site, instance).get(url)` / `__autotrace.axios(site, instance)(config)`:
@@ -60,30 +60,15 @@ function traced(instance: AxiosLike, method: string | undefined, args: unknown[]
     return startClientCall(String(config.method ?? 'get'), url, site, httpIsInstrumented());
   }, undefined);
   if (!call) return invoke();
-  let pending: unknown;
-  try {
-    pending = context.with(call.context.setValue(ACTIVE_CALL, call), invoke);
-  } catch (error) {
-    endWithError(call, error, isCancel(error));
-    throw error;
-  }
-  if (!isThenable(pending)) {
-    endWithStatus(call, undefined);
-    return pending;
-  }
-  return pending.then(
-    (response) => {
-      endWithStatus(call, (response as { status?: unknown } | undefined)?.status);
-      return response;
-    },
-    (error: unknown) => {
-      const status = (error as { response?: { status?: unknown } } | null)?.response?.status;
-      if (typeof status === 'number') endWithStatus(call, status);
-      else endWithError(call, error, isCancel(error));
-      throw error;
-    },
-  );
+  return settle(call, invoke, outcome, call.context.setValue(ACTIVE_CALL, call));
 }
+
+const outcome: ClientOutcome = {
+  status: (response) => (response as { status?: unknown } | undefined)?.status,
+  // axios rejects on 4xx/5xx (validateStatus) with the response attached.
+  errorStatus: (error) => (error as { response?: { status?: unknown } } | null)?.response?.status,
+  cancelled: isCancel,
+};
 
 /** The method and URL of a call, for the span only: a new object, the caller's config is read, never changed. */
 function callConfig(method: string | undefined, args: unknown[]): { method?: unknown; url?: unknown } {

@@ -19,7 +19,7 @@ import {
 import { ensureBootstrapped, tracer } from './bootstrap';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery } from './http-semconv';
 import { mayPropagate, siteAttributes, type Site } from './site';
-import { safely } from './safe';
+import { isThenable, safely } from './safe';
 import { errorTypeOf } from './server';
 
 // The CLIENT span every client wrapper shares: start it as a child of the active context, run the real call in a
@@ -134,4 +134,42 @@ function errorCodeOf(error: unknown): string {
     if (typeof code === 'string' && code && code !== 'ERR_BAD_RESPONSE' && code !== 'ERR_BAD_REQUEST') return code;
   }
   return errorTypeOf(error);
+}
+
+/** How a client reports its outcome: the status of what it resolved with, and which failures are cancellations. */
+export interface ClientOutcome {
+  status(value: unknown): unknown;
+  cancelled(error: unknown): boolean;
+  /** The status of an HTTP error a client rejects with (axios rejects on 4xx/5xx by default). */
+  errorStatus?(error: unknown): unknown;
+}
+
+/**
+ * Runs the real call in `runIn` (the call's context unless given), ends the span once with the outcome, and hands
+ * back exactly what the client gave: its value, its promise's settlement, its throw.
+ */
+export function settle(call: ClientCall, run: () => unknown, outcome: ClientOutcome, runIn: Context = call.context): unknown {
+  let pending: unknown;
+  try {
+    pending = context.with(runIn, run);
+  } catch (error) {
+    endWithError(call, error, outcome.cancelled(error));
+    throw error;
+  }
+  if (!isThenable(pending)) {
+    endWithStatus(call, undefined);
+    return pending;
+  }
+  return pending.then(
+    (value) => {
+      endWithStatus(call, outcome.status(value));
+      return value;
+    },
+    (error: unknown) => {
+      const status = outcome.errorStatus?.(error);
+      if (typeof status === 'number') endWithStatus(call, status);
+      else endWithError(call, error, outcome.cancelled(error));
+      throw error;
+    },
+  );
 }

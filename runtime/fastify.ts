@@ -1,7 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { context } from '@opentelemetry/api';
-import { wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
-import { beginServerRequest, serverStateOf, setServerRoute } from './server';
+import { servedInSpan, wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
+import { serverStateOf, setServerRoute } from './server';
 import { safely } from './safe';
 import type { Site } from './site';
 
@@ -53,10 +52,7 @@ export function fastifyApp<A>(app: A): A {
     const server = instance.server;
     for (const listener of server.listeners('request') as AnyFunction[]) {
       server.removeListener('request', listener);
-      server.on('request', function (this: unknown, req: IncomingMessage, res: ServerResponse) {
-        const state = beginServerRequest(req, res);
-        return state ? context.with(state.context, () => listener.call(this, req, res)) : listener.call(this, req, res);
-      });
+      server.on('request', servedInSpan(listener, ([req, res]) => ({ req, res })));
     }
     instance.addHook('onRequest', (request, _reply, done) => {
       safely(() => {

@@ -1,7 +1,6 @@
-import { context } from '@opentelemetry/api';
-import { addMissing, endWithError, endWithStatus, parseUrl, startClientCall, traceHeaders, type ClientCall } from './client';
+import { addMissing, parseUrl, settle, startClientCall, traceHeaders, type ClientCall } from './client';
 import { undiciIsInstrumented } from './instrumented';
-import { isThenable, safely } from './safe';
+import { safely } from './safe';
 import type { Site } from './site';
 
 type FetchLike = (input: unknown, init?: RequestInit) => unknown;
@@ -39,27 +38,10 @@ function tracedFetch(impl: FetchLike, site: Site | undefined, args: unknown[]): 
   }, undefined);
   if (!call) return impl(...(args as [unknown, RequestInit?]));
   const callArgs = safely(() => withTraceHeaders(args, call), args);
-  let pending: unknown;
-  try {
-    pending = context.with(call.context, () => impl(...(callArgs as [unknown, RequestInit?])));
-  } catch (error) {
-    endWithError(call, error, isAbort(error, args));
-    throw error;
-  }
-  if (!isThenable(pending)) {
-    endWithStatus(call, undefined);
-    return pending;
-  }
-  return pending.then(
-    (response) => {
-      endWithStatus(call, (response as { status?: unknown } | undefined)?.status);
-      return response;
-    },
-    (error: unknown) => {
-      endWithError(call, error, isAbort(error, args));
-      throw error;
-    },
-  );
+  return settle(call, () => impl(...(callArgs as [unknown, RequestInit?])), {
+    status: (response) => (response as { status?: unknown } | undefined)?.status,
+    cancelled: (error) => isAbort(error, args),
+  });
 }
 
 /**

@@ -81,3 +81,16 @@ export function wrapHandlers<H>(value: H, shape: HandlerShape, site: Site | unde
   };
   return mark(keepShape(wrapper, handler)) as unknown as H;
 }
+
+/**
+ * Wraps a framework's per-request entry (Koa's `handleRequest`, Hono's `fetch`, Fastify's server listener) so that
+ * every request reaching it gets its SERVER span and runs in the span's context, 404s included.
+ */
+export function servedInSpan<F extends AnyFunction>(entry: F, exchange: HandlerShape['exchange']): F {
+  const wrapper = function (this: unknown, ...args: unknown[]) {
+    const pair = safely(() => exchange(args), undefined);
+    const state = pair && beginServerRequest(pair.req, pair.res);
+    return state ? context.with(state.context, () => entry.apply(this, args)) : entry.apply(this, args);
+  };
+  return mark(keepShape(wrapper, entry)) as unknown as F;
+}

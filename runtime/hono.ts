@@ -1,6 +1,4 @@
-import { context } from '@opentelemetry/api';
-import { isWrapped, mark, wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
-import { beginServerRequest } from './server';
+import { isWrapped, mark, servedInSpan, wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
 import { keepShape, safely } from './safe';
 import type { Site } from './site';
 
@@ -55,13 +53,10 @@ export function honoApp<A>(app: A): A {
         }, basePath),
       );
     }
-    instance.fetch = mark(
-      keepShape(function (this: unknown, ...args: unknown[]) {
-        const env = args[1] as HonoContextLike['env'];
-        const state = beginServerRequest(env?.incoming, env?.outgoing);
-        return state ? context.with(state.context, () => original.apply(this, args)) : original.apply(this, args);
-      }, original),
-    );
+    instance.fetch = servedInSpan(original, ([, env]) => ({
+      req: (env as HonoContextLike['env'])?.incoming,
+      res: (env as HonoContextLike['env'])?.outgoing,
+    }));
   }, undefined);
   return app;
 }

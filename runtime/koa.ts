@@ -1,7 +1,5 @@
-import { context } from '@opentelemetry/api';
-import { isWrapped, mark, wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
-import { beginServerRequest } from './server';
-import { keepShape, safely } from './safe';
+import { isWrapped, servedInSpan, wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
+import { safely } from './safe';
 import type { Site } from './site';
 
 // Koa 2 and 3 with @koa/router. `ctx.req`/`ctx.res` are Node's objects; @koa/router sets `ctx._matchedRoute` to the
@@ -49,13 +47,7 @@ export function koaApp<A>(app: A): A {
     const instance = app as { handleRequest?: AnyFunction };
     const original = instance?.handleRequest;
     if (typeof original !== 'function' || isWrapped(original)) return;
-    instance.handleRequest = mark(
-      keepShape(function (this: unknown, ...args: unknown[]) {
-        const { req, res } = exchange(args);
-        const state = beginServerRequest(req, res);
-        return state ? context.with(state.context, () => original.apply(this, args)) : original.apply(this, args);
-      }, original),
-    );
+    instance.handleRequest = servedInSpan(original, exchange);
   }, undefined);
   return app;
 }

@@ -1,7 +1,6 @@
-import { context } from '@opentelemetry/api';
-import { addMissing, endWithError, endWithStatus, parseUrl, startClientCall, traceHeaders, type ClientCall } from './client';
+import { addMissing, parseUrl, settle, startClientCall, traceHeaders, type ClientCall } from './client';
 import { undiciIsInstrumented } from './instrumented';
-import { isThenable, safely } from './safe';
+import { safely } from './safe';
 import type { Site } from './site';
 
 // undici's `request(url, options)`. It resolves for every status (4xx/5xx included) unless `throwOnError` is set.
@@ -18,27 +17,10 @@ export function undiciRequest(site: Site | undefined, impl: RequestFn, url: unkn
   const call = safely(() => startClientCall(options?.method, urlOf(url, options), site, undiciIsInstrumented()), undefined);
   if (!call) return impl(url, options);
   const callOptions = safely(() => withTraceHeaders(options, call), options);
-  let pending: unknown;
-  try {
-    pending = context.with(call.context, () => impl(url, callOptions));
-  } catch (error) {
-    endWithError(call, error, isCancel(error, options));
-    throw error;
-  }
-  if (!isThenable(pending)) {
-    endWithStatus(call, undefined);
-    return pending;
-  }
-  return pending.then(
-    (response) => {
-      endWithStatus(call, (response as { statusCode?: unknown } | undefined)?.statusCode);
-      return response;
-    },
-    (error: unknown) => {
-      endWithError(call, error, isCancel(error, options));
-      throw error;
-    },
-  );
+  return settle(call, () => impl(url, callOptions), {
+    status: (response) => (response as { statusCode?: unknown } | undefined)?.statusCode,
+    cancelled: (error) => isCancel(error, options),
+  });
 }
 
 /** string, URL, or a UrlObject (`{ origin, path }`), as undici takes them. */
