@@ -19,6 +19,8 @@ export function undiciRequest(site: Site | undefined, impl: RequestFn, url: unkn
   const callOptions = safely(() => withTraceHeaders(options, call), options);
   return settle(call, () => impl(url, callOptions), {
     status: (response) => (response as { statusCode?: unknown } | undefined)?.statusCode,
+    // With `throwOnError`, a 4xx/5xx rejects with a ResponseStatusCodeError carrying the status.
+    errorStatus: (error) => (error as { statusCode?: unknown } | null)?.statusCode,
     cancelled: (error) => isCancel(error, options),
   });
 }

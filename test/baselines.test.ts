@@ -76,7 +76,7 @@ describe('recognised sites', () => {
 });
 
 describe('idempotence', () => {
-  it.each(['express-routes.ts', 'express-receivers.ts', 'fetch-calls.ts', 'directives.ts'])(
+  it.each(['express-routes.ts', 'express-receivers.ts', 'fetch-calls.ts', 'directives.ts', 'fastify-routes.ts', 'axios-calls.ts', 'undici-and-http.ts', 'node-http.ts'])(
     'transforming the output of %s again changes nothing',
     (file) => {
       // Transform once and print the result as TypeScript (types kept, so the checker can look again) ...

@@ -72,3 +72,18 @@ describe('axios specifics', () => {
     assertSpan(span, { name: 'GET', kind: SpanKind.CLIENT, status: SpanStatusCode.UNSET });
   });
 });
+
+describe('undici specifics', () => {
+  it('records the status of a throwOnError rejection as the HTTP error it is', async () => {
+    const { request } = buildFixture<{ request: (url: string) => Promise<unknown> }>(join(fixturesDir, 'apps', 'undici-throw.ts'));
+    const error = (await request(`${echo.url}/status/404`).catch((e: unknown) => e)) as { statusCode?: number };
+    expect(error.statusCode).toBe(404);
+    const [span] = await sdk.waitForSpans(1);
+    assertSpan(span, {
+      name: 'GET',
+      kind: SpanKind.CLIENT,
+      status: SpanStatusCode.ERROR,
+      attributes: { 'http.response.status_code': 404, 'error.type': '404' },
+    });
+  });
+});
