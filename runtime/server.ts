@@ -42,8 +42,6 @@ export interface ServerRequestState {
   mountBase: string;
   lastError: unknown;
   ended: boolean;
-  /** The span belongs to another instrumentation (e.g. instrumentation-http): enrich it, never end it. */
-  readonly adopted: boolean;
 }
 
 const states = new WeakMap<object, ServerRequestState>();
@@ -87,8 +85,8 @@ function adoptActiveServerSpan(req: IncomingMessage): ServerRequestState | undef
     mountBase: '',
     lastError: undefined,
     ended: false,
-    adopted: true,
   };
+  // No end listeners: the span is its owner's to end.
   states.set(req, state);
   return state;
 }
@@ -117,7 +115,6 @@ function startServerSpan(req: IncomingMessage, res: ServerResponse): ServerReque
     mountBase: '',
     lastError: undefined,
     ended: false,
-    adopted: false,
   };
   states.set(req, state);
   const end = () => safely(() => endServerSpan(state, res), undefined);
