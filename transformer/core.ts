@@ -24,6 +24,7 @@ import {
   wrapResult,
 } from './rewrite';
 import { enclosingFunctionName, locate, ownName, urlTemplate, type SiteInfo } from './sites';
+import { packageNameOf } from './packages';
 import { mayCreateApps } from './rules';
 
 // The transform itself, knowing nothing of ts-patch: any front door (tsconfig plugin, customTransformers, a bundler
@@ -42,14 +43,27 @@ export function createCore(ts_: typeof ts, program: ts.Program, options: Autotra
   const projectRoot =
     typeof configFile === 'string' ? dirname(configFile) : program.getCurrentDirectory();
   const matches = options.exclude.length > 0 ? picomatch(options.exclude as string[], { dot: true }) : undefined;
+  let packages: Set<string> | undefined;
   return {
     ts: ts_,
     checker: program.getTypeChecker(),
+    hasPackage: (name) => (packages ??= packagesIn(program)).has(name),
     program,
     options,
     projectRoot,
     isExcluded: (fileName) => matches !== undefined && matches(relative(projectRoot, fileName).split(sep).join('/')),
   };
+}
+
+/** The packages whose declaration files the program holds, read once per program. */
+function packagesIn(program: ts.Program): Set<string> {
+  const names = new Set<string>();
+  for (const file of program.getSourceFiles()) {
+    if (!file.isDeclarationFile) continue;
+    const name = packageNameOf(file.fileName);
+    if (name) names.add(name);
+  }
+  return names;
 }
 
 export function createSourceFileTransformer(core: Core): ts.TransformerFactory<ts.SourceFile> {

@@ -22,6 +22,8 @@ import {
 export interface Recogniser {
   readonly ts: typeof ts;
   readonly checker: ts.TypeChecker;
+  /** Whether the program holds declarations of this package at all (asked before checker calls that need it). */
+  readonly hasPackage: (name: string) => boolean;
 }
 
 export interface RegistrationMatch {
@@ -137,6 +139,8 @@ export function matchClientInstance(r: Recogniser, call: ts.CallExpression): Cli
     return rule && { rule, callable: false, instance: callee.expression };
   }
   if (!r.ts.isIdentifier(callee) && !r.ts.isPropertyAccessExpression(callee)) return undefined;
+  // Any call could be a callable instance, so this asks the checker about most calls: only when axios is there.
+  if (!CLIENT_INSTANCE_RULES.some((candidate) => r.hasPackage(candidate.typesPackage))) return undefined;
   const typeName = r.checker.getTypeAtLocation(callee).getSymbol()?.getName();
   const rule = CLIENT_INSTANCE_RULES.find((candidate) => typeName !== undefined && candidate.callableIn.includes(typeName));
   if (!rule) return undefined;
