@@ -12,6 +12,8 @@ describe('the tsconfig plugin entry', () => {
     const build = await tspcBuild(project, 'tsconfig.ok.json');
     expect(build.code).toBe(0);
     expect(build.stderr).toMatch(/autotrace: warning: .*package\.json lists "autotrace" only under devDependencies/);
+    // A site it could not trace is reported as file:line:column, and left as it was.
+    expect(build.stderr).toContain('autotrace: src/app.ts:3:28: left untouched: optional call globalThis.fetch?.(…)');
     expect(readFileSync(join(project, 'out', 'ok', 'app.js'), 'utf8')).toContain('__autotrace.fetch(');
   });
 

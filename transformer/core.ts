@@ -3,11 +3,13 @@ import picomatch from 'picomatch';
 import { dirname, relative, sep } from 'node:path';
 import { isFileIgnored, isStatementIgnored, mentionsIgnore } from './directives';
 import type { AutotraceOptions } from './options';
+import { printGap, type GapSink } from './gaps';
 import {
   isRuntimeCall,
   matchAppFactory,
   matchClientCall,
   matchClientInstance,
+  matchClientValue,
   matchGlobalClient,
   matchRegistration,
   type Recogniser,
@@ -36,9 +38,11 @@ export interface Core extends Recogniser {
   /** The folder `exclude` globs are relative to: the tsconfig's, else the program's working directory. */
   readonly projectRoot: string;
   readonly isExcluded: (fileName: string) => boolean;
+  /** Where sites that could not be traced are reported. */
+  readonly reportGap: GapSink;
 }
 
-export function createCore(ts_: typeof ts, program: ts.Program, options: AutotraceOptions): Core {
+export function createCore(ts_: typeof ts, program: ts.Program, options: AutotraceOptions, reportGap: GapSink = printGap): Core {
   const configFile = program.getCompilerOptions().configFilePath;
   const projectRoot =
     typeof configFile === 'string' ? dirname(configFile) : program.getCurrentDirectory();
@@ -52,6 +56,7 @@ export function createCore(ts_: typeof ts, program: ts.Program, options: Autotra
     options,
     projectRoot,
     isExcluded: (fileName) => matches !== undefined && matches(relative(projectRoot, fileName).split(sep).join('/')),
+    reportGap,
   };
 }
 
@@ -78,9 +83,18 @@ function transformSourceFile(core: Core, context: ts.TransformationContext, file
   const checksFactories = mayCreateApps(file.text);
   let rewrites = 0;
 
+  const gap = (node: ts.Node, what: string, why: string) => {
+    const { file: path, line, column } = locate(core.projectRoot, node, undefined);
+    core.reportGap({ file: path, line, column, what, why });
+  };
+
   const visit = (node: ts.Node): ts.Node => {
     if (checksDirectives && (ts_.isStatement(node) || ts_.isClassElement(node)) && isStatementIgnored(ts_, file, node)) {
       return node;
+    }
+    if ((ts_.isIdentifier(node) || ts_.isPropertyAccessExpression(node)) && !isRuntimeCall(core, node.parent)) {
+      const value = matchClientValue(core, node);
+      if (value) gap(node, `${value} passed as a value`, 'calls made through it are not traced; call it where it is used');
     }
     const rewritten = ts_.isCallExpression(node)
       ? visitCall(node)
@@ -104,20 +118,28 @@ function transformSourceFile(core: Core, context: ts.TransformationContext, file
       if (created) return created;
     }
     const global = matchGlobalClient(core, call);
-    if (global) return redirectCall(ts_, factory, global.callInstead, visitChildren(call), call, clientSite(core, call));
-    const client = matchClientCall(core, call);
-    if (client) return callThrough(ts_, factory, client.callThrough, visitChildren(call), call, clientSite(core, call));
-    const instance = matchClientInstance(core, call);
-    if (instance && !isRuntimeCall(core, instance.instance)) {
-      return callOnFacade(ts_, factory, instance.rule.wrapWith, visitChildren(call), call, clientSite(core, call));
+    const client = global ? undefined : matchClientCall(core, call);
+    const instance = global || client ? undefined : matchClientInstance(core, call);
+    if (!global && !client && (!instance || isRuntimeCall(core, instance.instance))) return undefined;
+    if (isOptionalCall(ts_, call)) {
+      // Redirected, `fetch?.()` would call the runtime whether or not there is a fetch: it may mean "if there is one".
+      gap(call, `optional call ${call.expression.getText()}?.(…)`, 'it may mean "only if there is one"; call it plainly to trace it');
+      return undefined;
     }
-    return undefined;
+    const site = clientSite(core, call);
+    if (global) return redirectCall(ts_, factory, global.callInstead, visitChildren(call), call, site);
+    if (client) return callThrough(ts_, factory, client.callThrough, visitChildren(call), call, site);
+    return callOnFacade(ts_, factory, instance!.rule.wrapWith, visitChildren(call), call, site);
   };
 
   const visitChildren = (call: ts.CallExpression) => ts_.visitEachChild(call, visit, context);
 
   const visitRegistration = (call: ts.CallExpression, match: RegistrationMatch): ts.Expression | undefined => {
     const { rule } = match;
+    if (typeof rule.handlers === 'object' && match.optionsIndex === undefined) {
+      gap(call, `${call.expression.getText()}(options) with options that are not an object literal`, 'its handler cannot be wrapped where it is written; the request still gets its span from the app');
+      return undefined;
+    }
     if (match.optionsIndex !== undefined && typeof rule.handlers === 'object') {
       const options = call.arguments[match.optionsIndex] as ts.ObjectLiteralExpression;
       const property = rule.handlers.property;
@@ -222,4 +244,10 @@ function hasUnwrappedProperty(core: Core, options: ts.ObjectLiteralExpression, n
     if (ts_.isPropertyAssignment(property)) return !isRuntimeCall(core, property.initializer);
     return ts_.isShorthandPropertyAssignment(property) || ts_.isMethodDeclaration(property);
   });
+}
+
+/** `f?.()`, `x?.f()`: a call that may not happen. */
+function isOptionalCall(ts_: typeof ts, call: ts.CallExpression): boolean {
+  const callee = call.expression;
+  return call.questionDotToken !== undefined || (ts_.isPropertyAccessExpression(callee) && callee.questionDotToken !== undefined);
 }

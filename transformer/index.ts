@@ -1,5 +1,6 @@
 import type * as ts from 'typescript';
 import { createCore, createSourceFileTransformer } from './core';
+import type { GapSink } from './gaps';
 import { AutotraceOptionError, parseOptions, type AutotraceOptions } from './options';
 import { warnIfRuntimeIsDevOnly } from './project-checks';
 
@@ -7,6 +8,7 @@ import { warnIfRuntimeIsDevOnly } from './project-checks';
 
 export type { AutotraceOptions } from './options';
 export { AutotraceOptionError } from './options';
+export type { Gap, GapSink } from './gaps';
 
 /** What ts-patch passes as the third argument of a program-type plugin (only the parts autotrace reads). */
 export interface PluginExtras {
@@ -51,14 +53,16 @@ export default function autotrace(
 /**
  * For tools that take TypeScript `CustomTransformers` (ts-loader's `getCustomTransformers`, `program.emit`):
  * `program.emit(undefined, undefined, undefined, false, createTransformers(program, { exclude: [] }))`.
+ * Sites left untouched are printed to stderr, or handed to `hooks.onGap`.
  */
 export function createTransformers(
   program: ts.Program,
   options?: Partial<AutotraceOptions>,
   typescript?: typeof ts,
+  hooks?: { readonly onGap?: GapSink },
 ): ts.CustomTransformers {
   const ts_ = typescript ?? loadTypeScript();
-  return { before: [createSourceFileTransformer(createCore(ts_, program, parseOptions(options)))] };
+  return { before: [createSourceFileTransformer(createCore(ts_, program, parseOptions(options), hooks?.onGap))] };
 }
 
 function loadTypeScript(): typeof ts {

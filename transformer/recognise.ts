@@ -45,13 +45,13 @@ function calleeName(r: Recogniser, call: ts.CallExpression): ts.Identifier | und
 }
 
 /**
- * The name a callee is declared under, for the cheap by-name filter: its own text, or for a renamed import
- * (`import { fetch as undiciFetch }`) the imported name. Only a plain identifier that is not a candidate by its own
- * text costs a symbol lookup.
+ * The name a callee (or a client function used as a value) is declared under, for the cheap by-name filter: its own
+ * text, or for a renamed import (`import { fetch as undiciFetch }`) the imported name. Only a plain identifier that
+ * is not a candidate by its own text costs a symbol lookup.
  */
 function declaredCalleeName(r: Recogniser, nameNode: ts.Identifier, isCandidate: (name: string) => boolean): string | undefined {
   if (isCandidate(nameNode.text)) return nameNode.text;
-  if (!r.ts.isCallExpression(nameNode.parent)) return undefined; // `x.renamed()` is a property, not an import
+  if (r.ts.isPropertyAccessExpression(nameNode.parent) && nameNode.parent.name === nameNode) return undefined; // a property
   const symbol = r.checker.getSymbolAtLocation(nameNode);
   if (!symbol || !(symbol.flags & r.ts.SymbolFlags.Alias)) return undefined;
   const declaration = symbol.declarations?.[0];
@@ -98,19 +98,20 @@ function declaresRegistration(r: Recogniser, symbol: ts.Symbol, rule: Registrati
  * callee's type, so it is recognised however it was imported and a local look-alike is not.
  */
 export function matchClientCall(r: Recogniser, call: ts.CallExpression): ClientCallRule | undefined {
-  if (call.questionDotToken) return undefined;
   const nameNode = calleeName(r, call);
   if (!nameNode || !declaredCalleeName(r, nameNode, isCandidateClientName)) return undefined;
   const symbol = r.checker.getTypeAtLocation(call.expression).getSymbol();
   if (!symbol) return undefined;
-  return CLIENT_CALL_RULES.find((rule) =>
-    (symbol.declarations ?? []).some(
-      (declaration) =>
-        r.ts.isFunctionDeclaration(declaration) &&
-        declaration.name !== undefined &&
-        rule.functions.includes(declaration.name.text) &&
-        declaredBy(r, declaration, rule.declaredIn, rule.typesPackage),
-    ),
+  return CLIENT_CALL_RULES.find((rule) => declaresClientFunction(r, symbol, rule));
+}
+
+function declaresClientFunction(r: Recogniser, symbol: ts.Symbol, rule: ClientCallRule): boolean {
+  return (symbol.declarations ?? []).some(
+    (declaration) =>
+      r.ts.isFunctionDeclaration(declaration) &&
+      declaration.name !== undefined &&
+      rule.functions.includes(declaration.name.text) &&
+      declaredBy(r, declaration, rule.declaredIn, rule.typesPackage),
   );
 }
 
@@ -124,10 +125,9 @@ export interface ClientInstanceMatch {
 
 /** `api.get(url)`, `axios.request(config)`, `axios(config)`, `api(url, config)` on any axios instance. */
 export function matchClientInstance(r: Recogniser, call: ts.CallExpression): ClientInstanceMatch | undefined {
-  if (call.questionDotToken) return undefined;
   const callee = call.expression;
   if (r.ts.isPropertyAccessExpression(callee) && r.ts.isIdentifier(callee.name)) {
-    if (!isCandidateClientName(callee.name.text) || callee.questionDotToken) return undefined;
+    if (!isCandidateClientName(callee.name.text)) return undefined;
     const symbol = r.checker.getSymbolAtLocation(callee.name);
     const rule =
       symbol &&
@@ -245,18 +245,21 @@ function isExportEqualsTarget(r: Recogniser, declaration: ts.FunctionDeclaration
 
 /** `fetch(...)` or `globalThis.fetch(...)` where `fetch` is the global declared by lib.dom or @types/node. */
 export function matchGlobalClient(r: Recogniser, call: ts.CallExpression): GlobalClientRule | undefined {
-  if (call.questionDotToken) return undefined; // `fetch?.()` may mean "if there is one": not ours to change
-  const callee = call.expression;
+  return matchGlobalReference(r, call.expression);
+}
+
+/** `fetch` or `globalThis.fetch`, referring to the global declared by lib.dom or @types/node. */
+function matchGlobalReference(r: Recogniser, node: ts.Expression): GlobalClientRule | undefined {
   let nameNode: ts.Identifier;
-  if (r.ts.isIdentifier(callee)) {
-    nameNode = callee;
+  if (r.ts.isIdentifier(node)) {
+    nameNode = node;
   } else if (
-    r.ts.isPropertyAccessExpression(callee) &&
-    r.ts.isIdentifier(callee.expression) &&
-    callee.expression.text === 'globalThis' &&
-    r.ts.isIdentifier(callee.name)
+    r.ts.isPropertyAccessExpression(node) &&
+    r.ts.isIdentifier(node.expression) &&
+    node.expression.text === 'globalThis' &&
+    r.ts.isIdentifier(node.name)
   ) {
-    nameNode = callee.name;
+    nameNode = node.name;
   } else {
     return undefined;
   }
@@ -264,6 +267,28 @@ export function matchGlobalClient(r: Recogniser, call: ts.CallExpression): Globa
   const symbol = r.checker.getSymbolAtLocation(nameNode);
   if (!symbol || !isGlobalDeclaration(r, symbol)) return undefined;
   return GLOBAL_CLIENT_RULES.find((rule) => rule.global === nameNode.text);
+}
+
+/**
+ * A client function handed on as a value (`urls.map(fetch)`, `const get = fetch`, `{ fetch }`): calls made through
+ * it cannot be seen here. Only value positions are looked at, so `typeof fetch` and declarations never count.
+ */
+export function matchClientValue(r: Recogniser, node: ts.Expression): string | undefined {
+  const parent = node.parent;
+  const valuePosition =
+    (r.ts.isCallExpression(parent) && parent.arguments.includes(node)) ||
+    (r.ts.isVariableDeclaration(parent) && parent.initializer === node) ||
+    (r.ts.isPropertyAssignment(parent) && parent.initializer === node) ||
+    r.ts.isShorthandPropertyAssignment(parent) ||
+    (r.ts.isArrowFunction(parent) && parent.body === node) ||
+    r.ts.isReturnStatement(parent);
+  if (!valuePosition) return undefined;
+  const global = matchGlobalReference(r, node);
+  if (global) return global.global;
+  if (!r.ts.isIdentifier(node) || !declaredCalleeName(r, node, isCandidateClientName)) return undefined;
+  const symbol = r.checker.getTypeAtLocation(node).getSymbol();
+  const rule = symbol && CLIENT_CALL_RULES.find((candidate) => declaresClientFunction(r, symbol, candidate));
+  return rule ? node.text : undefined;
 }
 
 function isGlobalDeclaration(r: Recogniser, symbol: ts.Symbol): boolean {

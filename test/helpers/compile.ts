@@ -23,6 +23,8 @@ export interface CompileResult {
   /** Emitted files by base name (`app.js`, `app.js.map`). */
   readonly outputs: Map<string, string>;
   readonly diagnostics: readonly string[];
+  /** Sites the transformer left untouched and reported. */
+  readonly gaps: readonly import('../../transformer/gaps').Gap[];
 }
 
 /** Compiles fixture files with a real Program and TypeChecker, as tspc would, and returns the emitted text. */
@@ -54,10 +56,13 @@ export function compile(rootNames: readonly string[], options: CompileOptions = 
     .getPreEmitDiagnostics(program)
     .map((d) => ts_.flattenDiagnosticMessageText(d.messageText, '\n'));
   const outputs = new Map<string, string>();
+  const gaps: import('../../transformer/gaps').Gap[] = [];
   const transformers =
-    options.transform === false ? undefined : transformer.createTransformers(program, options.pluginOptions, ts_);
+    options.transform === false
+      ? undefined
+      : transformer.createTransformers(program, options.pluginOptions, ts_, { onGap: (gap) => gaps.push(gap) });
   program.emit(undefined, (fileName, text) => outputs.set(basename(fileName), text), undefined, false, transformers);
-  return { outputs, diagnostics };
+  return { outputs, diagnostics, gaps };
 }
 
 /**
