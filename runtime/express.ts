@@ -6,7 +6,7 @@ import {
   setServerRoute,
   type ServerRequestState,
 } from './server';
-import { endpointAttributes, invoke, isWrapped, mark, markEndpoint, type AnyFunction } from './handler';
+import { endpointAttributes, inRequestContext, invoke, isWrapped, mark, markEndpoint, type AnyFunction } from './handler';
 import { keepShape, safely } from './safe';
 import type { Site } from './site';
 
@@ -88,7 +88,7 @@ function wrapHandler(handler: AnyFunction, kind: HandlerKind, site: Site | undef
     if (!state) return handler.apply(this, args);
     const req = args[reqAt] as ExpressRequestLike;
     if (reqAt === 1) recordServerError(state, args[0]);
-    const run = () => context.with(state.context, () => invoke(handler, this, args, state));
+    const run = () => inRequestContext(state, () => invoke(handler, this, args, state));
     if (kind === 'use') return enterMount(state, req, site?.mount, args, nextAt, run);
     safely(() => matchRoute(state, req), undefined);
     markEndpoint(state, endpoint);

@@ -117,9 +117,8 @@ function startServerSpan(req: IncomingMessage, res: ServerResponse): ServerReque
     ended: false,
   };
   states.set(req, state);
-  const end = () => safely(() => endServerSpan(state, res), undefined);
-  res.once('finish', end);
-  res.once('close', end);
+  // 'close' follows 'finish' for every response (and also comes alone when the connection drops): one listener.
+  res.once('close', () => safely(() => endServerSpan(state, res), undefined));
   return state;
 }
 
