@@ -75,6 +75,22 @@ describe('recognised sites', () => {
   });
 });
 
+describe('module format per file (module nodenext)', () => {
+  it('imports the runtime in a .mts file and requires it in a .cts file of the same program', () => {
+    const dir = join(fixturesDir, 'module-formats');
+    const { outputs, diagnostics } = compile([join(dir, 'esm-file.mts'), join(dir, 'cjs-file.cts')], {
+      extraCompilerOptions: { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext },
+    });
+    expect(diagnostics).toEqual([]);
+    expect(outputs.get('esm-file.mjs')).toMatch(/^import \* as __autotrace from "autotrace\/runtime";$/m);
+    expect(outputs.get('esm-file.mjs')).not.toContain('require(');
+    expect(outputs.get('cjs-file.cjs')).toMatch(/^const __autotrace = require\("autotrace\/runtime"\);$/m);
+    for (const out of [outputs.get('esm-file.mjs')!, outputs.get('cjs-file.cjs')!]) {
+      expect(out).toContain('__autotrace.fetch({ file: "fixtures/module-formats/');
+    }
+  });
+});
+
 describe('gaps: recognised sites left untouched are reported', () => {
   it.each([
     ['fetch-calls.ts', [
