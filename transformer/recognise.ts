@@ -46,18 +46,33 @@ function calleeName(r: Recogniser, call: ts.CallExpression): ts.Identifier | und
 
 /**
  * The name a callee (or a client function used as a value) is declared under, for the cheap by-name filter: its own
- * text, or for a renamed import (`import { fetch as undiciFetch }`) the imported name. Only a plain identifier that
- * is not a candidate by its own text costs a symbol lookup.
+ * text, or for a renamed import (`import { fetch as undiciFetch }`) the imported name, read from the file's import
+ * declarations: no checker call.
  */
 function declaredCalleeName(r: Recogniser, nameNode: ts.Identifier, isCandidate: (name: string) => boolean): string | undefined {
   if (isCandidate(nameNode.text)) return nameNode.text;
   if (r.ts.isPropertyAccessExpression(nameNode.parent) && nameNode.parent.name === nameNode) return undefined; // a property
-  const symbol = r.checker.getSymbolAtLocation(nameNode);
-  if (!symbol || !(symbol.flags & r.ts.SymbolFlags.Alias)) return undefined;
-  const declaration = symbol.declarations?.[0];
-  const imported = declaration && r.ts.isImportSpecifier(declaration) ? (declaration.propertyName ?? declaration.name) : undefined;
-  const name = imported && r.ts.isIdentifier(imported) ? imported.text : undefined;
-  return name !== undefined && isCandidate(name) ? name : undefined;
+  const imported = renamedImports(nameNode.getSourceFile()).get(nameNode.text);
+  return imported !== undefined && isCandidate(imported) ? imported : undefined;
+}
+
+const renamedImportsByFile = new WeakMap<ts.SourceFile, ReadonlyMap<string, string>>();
+
+/** `import { a as b }` of a file: local name → imported name. Found by scanning import statements once per file. */
+function renamedImports(file: ts.SourceFile): ReadonlyMap<string, string> {
+  let renamed = renamedImportsByFile.get(file);
+  if (!renamed) {
+    const map = new Map<string, string>();
+    for (const statement of file.statements) {
+      const bindings = (statement as ts.ImportDeclaration).importClause?.namedBindings;
+      if (!bindings || !('elements' in bindings)) continue;
+      for (const element of bindings.elements) {
+        if (element.propertyName && 'text' in element.propertyName) map.set(element.name.text, element.propertyName.text);
+      }
+    }
+    renamedImportsByFile.set(file, (renamed = map));
+  }
+  return renamed;
 }
 
 /** `app.get('/x', h)`, `router.use('/api', r)`, `createServer(h)`: a typed registration on a known receiver. */
@@ -99,19 +114,22 @@ function declaresRegistration(r: Recogniser, symbol: ts.Symbol, rule: Registrati
  */
 export function matchClientCall(r: Recogniser, call: ts.CallExpression): ClientCallRule | undefined {
   const nameNode = calleeName(r, call);
-  if (!nameNode || !declaredCalleeName(r, nameNode, isCandidateClientName)) return undefined;
-  const symbol = r.checker.getTypeAtLocation(call.expression).getSymbol();
-  if (!symbol) return undefined;
-  return CLIENT_CALL_RULES.find((rule) => declaresClientFunction(r, symbol, rule));
+  return nameNode && clientFunctionRule(r, nameNode, call.expression);
 }
 
-function declaresClientFunction(r: Recogniser, symbol: ts.Symbol, rule: ClientCallRule): boolean {
-  return (symbol.declarations ?? []).some(
-    (declaration) =>
-      r.ts.isFunctionDeclaration(declaration) &&
-      declaration.name !== undefined &&
-      rule.functions.includes(declaration.name.text) &&
-      declaredBy(r, declaration, rule.declaredIn, rule.typesPackage),
+/** The client-call rule of a function reference (`request`, `undici.fetch`), by the declaration behind its type. */
+function clientFunctionRule(r: Recogniser, nameNode: ts.Identifier, reference: ts.Expression): ClientCallRule | undefined {
+  if (!declaredCalleeName(r, nameNode, isCandidateClientName)) return undefined;
+  const symbol = r.checker.getTypeAtLocation(reference).getSymbol();
+  if (!symbol) return undefined;
+  return CLIENT_CALL_RULES.find((rule) =>
+    (symbol.declarations ?? []).some(
+      (declaration) =>
+        r.ts.isFunctionDeclaration(declaration) &&
+        declaration.name !== undefined &&
+        rule.functions.includes(declaration.name.text) &&
+        declaredBy(r, declaration, rule.declaredIn, rule.typesPackage),
+    ),
   );
 }
 
@@ -285,10 +303,7 @@ export function matchClientValue(r: Recogniser, node: ts.Expression): string | u
   if (!valuePosition) return undefined;
   const global = matchGlobalReference(r, node);
   if (global) return global.global;
-  if (!r.ts.isIdentifier(node) || !declaredCalleeName(r, node, isCandidateClientName)) return undefined;
-  const symbol = r.checker.getTypeAtLocation(node).getSymbol();
-  const rule = symbol && CLIENT_CALL_RULES.find((candidate) => declaresClientFunction(r, symbol, candidate));
-  return rule ? node.text : undefined;
+  return r.ts.isIdentifier(node) && clientFunctionRule(r, node, node) ? node.text : undefined;
 }
 
 function isGlobalDeclaration(r: Recogniser, symbol: ts.Symbol): boolean {
