@@ -101,6 +101,31 @@ export function addMissing(carrier: Record<string, string>, has: (name: string) 
   }
 }
 
+/** Node-style headers as the caller gave them: a flat `[name, value, …]` array, pairs, or an object. */
+export type NodeHeaders = readonly unknown[] | Iterable<readonly [string, unknown]> | Record<string, unknown>;
+
+/**
+ * A copy of the caller's headers with the trace headers added where the caller set none, in the caller's own form:
+ * a flat array stays a flat array, an object (or iterable of pairs, as undici takes) becomes a new object.
+ */
+export function withMissingHeaders(given: NodeHeaders | null | undefined, carrier: Record<string, string>): unknown[] | Record<string, unknown> {
+  if (Array.isArray(given)) {
+    const flat = [...given];
+    const names = new Set(flat.filter((_, i) => i % 2 === 0).map((name) => String(name).toLowerCase()));
+    addMissing(carrier, (name) => names.has(name), (name, value) => flat.push(name, value));
+    return flat;
+  }
+  const copy: Record<string, unknown> = {};
+  if (given && typeof (given as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    for (const [name, value] of given as Iterable<readonly [string, unknown]>) copy[name] = value;
+  } else if (given) {
+    Object.assign(copy, given);
+  }
+  const names = new Set(Object.keys(copy).map((name) => name.toLowerCase()));
+  addMissing(carrier, (name) => names.has(name), (name, value) => (copy[name] = value));
+  return copy;
+}
+
 /** Ends with the response status: 4xx and 5xx are errors on a CLIENT span (HTTP semantic conventions, "Status"). */
 export function endWithStatus(call: ClientCall, status: unknown): void {
   safely(() => {

@@ -1,7 +1,7 @@
 import { context } from '@opentelemetry/api';
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
 import * as https from 'node:https';
-import { addMissing, endWithError, endWithStatus, parseUrl, startClientCall, traceHeaders, type ClientCall } from './client';
+import { endWithError, endWithStatus, parseUrl, startClientCall, traceHeaders, withMissingHeaders, type ClientCall } from './client';
 import { httpIsInstrumented } from './instrumented';
 import { safely } from './safe';
 import type { Site } from './site';
@@ -73,20 +73,7 @@ function fullUrl(impl: RequestFn, url: unknown, options: RequestOptions | undefi
 function withTraceHeaders(args: unknown[], parsed: ParsedArgs, call: ClientCall): unknown[] {
   const carrier = traceHeaders(call);
   if (Object.keys(carrier).length === 0) return args;
-  const given = parsed.options?.headers;
-  let headers: HeadersOption;
-  if (Array.isArray(given)) {
-    const raw = [...given];
-    const names = new Set(raw.filter((_, i) => i % 2 === 0).map((name) => String(name).toLowerCase()));
-    addMissing(carrier, (name) => names.has(name), (name, value) => raw.push(name, value));
-    headers = raw;
-  } else {
-    const copy: OutgoingHttpHeaders = { ...(given as OutgoingHttpHeaders | undefined) };
-    const names = new Set(Object.keys(copy).map((name) => name.toLowerCase()));
-    addMissing(carrier, (name) => names.has(name), (name, value) => (copy[name] = value));
-    headers = copy;
-  }
-  const options = { ...parsed.options, headers };
+  const options = { ...parsed.options, headers: withMissingHeaders(parsed.options?.headers, carrier) };
   const callArgs = [...args];
   if (parsed.options) callArgs[parsed.optionsAt] = options;
   else callArgs.splice(parsed.optionsAt, 0, options); // (url, callback) becomes (url, options, callback)

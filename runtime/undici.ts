@@ -1,4 +1,4 @@
-import { addMissing, parseUrl, settle, startClientCall, traceHeaders, type ClientCall } from './client';
+import { parseUrl, settle, startClientCall, traceHeaders, withMissingHeaders, type ClientCall, type NodeHeaders } from './client';
 import { undiciIsInstrumented } from './instrumented';
 import { safely } from './safe';
 import type { Site } from './site';
@@ -35,26 +35,11 @@ function urlOf(url: unknown, options: UndiciOptions | undefined): URL | undefine
   return parsed && typeof options?.path === 'string' ? parseUrl(new URL(options.path, parsed).href) : parsed;
 }
 
-/** A copy of the options with trace headers added to a copy of the caller's headers (object or flat array form). */
+/** A copy of the options with trace headers added to a copy of the caller's headers. */
 function withTraceHeaders(options: UndiciOptions | undefined, call: ClientCall): UndiciOptions | undefined {
   const carrier = traceHeaders(call);
   if (Object.keys(carrier).length === 0) return options;
-  const given = options?.headers;
-  if (Array.isArray(given)) {
-    const headers = [...given];
-    const names = new Set(headers.filter((_, i) => i % 2 === 0).map((name) => String(name).toLowerCase()));
-    addMissing(carrier, (name) => names.has(name), (name, value) => headers.push(name, value));
-    return { ...options, headers };
-  }
-  const headers: Record<string, string | string[] | undefined> = {};
-  if (given && typeof (given as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    for (const [name, value] of given as Iterable<[string, string]>) headers[name] = value;
-  } else if (given) {
-    Object.assign(headers, given);
-  }
-  const names = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
-  addMissing(carrier, (name) => names.has(name), (name, value) => (headers[name] = value));
-  return { ...options, headers };
+  return { ...options, headers: withMissingHeaders(options?.headers as NodeHeaders | undefined, carrier) as UndiciOptions['headers'] };
 }
 
 function isCancel(error: unknown, options: UndiciOptions | undefined): boolean {

@@ -136,11 +136,11 @@ function transformSourceFile(core: Core, context: ts.TransformationContext, file
 
   const visitRegistration = (call: ts.CallExpression, match: RegistrationMatch): ts.Expression | undefined => {
     const { rule } = match;
-    if (typeof rule.handlers === 'object' && match.optionsIndex === undefined) {
-      gap(call, `${call.expression.getText()}(options) with options that are not an object literal`, 'its handler cannot be wrapped where it is written; the request still gets its span from the app');
-      return undefined;
-    }
-    if (match.optionsIndex !== undefined && typeof rule.handlers === 'object') {
+    if (typeof rule.handlers === 'object') {
+      if (match.optionsIndex === undefined) {
+        gap(call, `${call.expression.getText()}(options) with options that are not an object literal`, 'its handler cannot be wrapped where it is written; the request still gets its span from the app');
+        return undefined;
+      }
       const options = call.arguments[match.optionsIndex] as ts.ObjectLiteralExpression;
       const property = rule.handlers.property;
       if (!hasUnwrappedProperty(core, options, property)) return undefined;
