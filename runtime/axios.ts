@@ -13,7 +13,7 @@ type AnyFunction = (...args: unknown[]) => unknown;
 interface AxiosLike {
   (...args: unknown[]): unknown;
   getUri?: (config?: object) => string;
-  interceptors?: { request?: { use?: (fulfilled: AnyFunction, rejected?: AnyFunction, options?: object) => unknown } };
+  interceptors?: { request?: unknown };
   [method: string]: unknown;
 }
 interface AxiosHeadersLike {
@@ -57,7 +57,8 @@ function traced(instance: AxiosLike, method: string | undefined, args: unknown[]
   const call = safely(() => {
     const config = callConfig(method, args);
     const url = parseUrl(instance.getUri?.(config));
-    return startClientCall(String(config.method ?? 'get'), url, site, httpIsInstrumented());
+    // axios upper-cases the method it sends (`purge` goes out as `PURGE`), so that is the "original" method.
+    return startClientCall(String(config.method ?? 'get').toUpperCase(), url, site, httpIsInstrumented());
   }, undefined);
   if (!call) return invoke();
   return settle(call, invoke, outcome, call.context.setValue(ACTIVE_CALL, call));
@@ -83,26 +84,40 @@ function callConfig(method: string | undefined, args: unknown[]): { method?: unk
   return { ...config, url: args[0], method: method.replace(/Form$/, '') };
 }
 
+type RequestInterceptors = {
+  use?: (fulfilled: AnyFunction, rejected?: AnyFunction, options?: object) => unknown;
+  handlers?: unknown;
+};
+
+/**
+ * Makes sure the instance's request interceptors hold ours, once. It is looked for in the manager's public
+ * `handlers` list on every call, so one dropped by `interceptors.request.clear()` or `eject(id)` is added again
+ * (as the last-added, a user's later interceptors keep their order among themselves); a manager without that list
+ * gets ours once.
+ */
 function installInjector(instance: AxiosLike): void {
-  if (withInjector.has(instance)) return;
-  const use = instance.interceptors?.request?.use;
-  if (typeof use !== 'function') return;
-  withInjector.add(instance);
-  use.call(
-    instance.interceptors!.request,
-    (...args: unknown[]) => {
-      const config = args[0] as { headers?: AxiosHeadersLike } | undefined;
-      safely(() => {
-        const call = context.active().getValue(ACTIVE_CALL) as ClientCall | undefined;
-        const headers = config?.headers;
-        if (!call || typeof headers?.has !== 'function' || typeof headers.set !== 'function') return;
-        addMissing(traceHeaders(call), (name) => headers.has!(name), (name, value) => headers.set!(name, value));
-      }, undefined);
-      return config;
-    },
-    undefined,
-    { synchronous: true },
-  );
+  const manager = instance.interceptors?.request as RequestInterceptors | undefined;
+  if (typeof manager?.use !== 'function') return;
+  const { handlers } = manager;
+  if (Array.isArray(handlers)) {
+    if (handlers.some((handler) => (handler as { fulfilled?: unknown } | null)?.fulfilled === injectTraceHeaders)) return;
+  } else if (withInjector.has(manager)) {
+    return;
+  }
+  withInjector.add(manager);
+  manager.use(injectTraceHeaders, undefined, { synchronous: true });
+}
+
+/** The one request interceptor: adds trace headers to axios' own copy of the headers, only inside a facade's call. */
+function injectTraceHeaders(...args: unknown[]): unknown {
+  const config = args[0] as { headers?: AxiosHeadersLike } | undefined;
+  safely(() => {
+    const call = context.active().getValue(ACTIVE_CALL) as ClientCall | undefined;
+    const headers = config?.headers;
+    if (!call || typeof headers?.has !== 'function' || typeof headers.set !== 'function') return;
+    addMissing(traceHeaders(call), (name) => headers.has!(name), (name, value) => headers.set!(name, value));
+  }, undefined);
+  return config;
 }
 
 /** axios' cancellation (AbortSignal or CancelToken) is the caller's decision, not a failure. */

@@ -18,7 +18,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { ensureBootstrapped, tracer } from './bootstrap';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery } from './http-semconv';
-import { mayPropagate, siteAttributes, type Site } from './site';
+import { learnSite, mayPropagate, siteAttributes, type Site } from './site';
 import { isThenable, safely } from './safe';
 import { errorTypeOf } from './server';
 
@@ -41,6 +41,7 @@ export interface ClientCall {
 
 export function startClientCall(rawMethod: string | undefined, url: URL | undefined, site: Site | undefined, suppress: boolean): ClientCall {
   ensureBootstrapped();
+  learnSite(site);
   const method = normalizeMethod(rawMethod);
   const attributes: Attributes = {};
   methodAttributes(rawMethod ?? 'GET', method, attributes);
@@ -101,19 +102,26 @@ export function addMissing(carrier: Record<string, string>, has: (name: string) 
   }
 }
 
-/** Node-style headers as the caller gave them: a flat `[name, value, …]` array, pairs, or an object. */
+/** Node-style headers as the caller gave them: an object, a flat `[name, value, …]` array, or `[name, value]` pairs. */
 export type NodeHeaders = readonly unknown[] | Iterable<readonly [string, unknown]> | Record<string, unknown>;
 
 /**
- * A copy of the caller's headers with the trace headers added where the caller set none, in the caller's own form:
- * a flat array stays a flat array, an object (or iterable of pairs, as undici takes) becomes a new object.
+ * A copy of the caller's headers with the trace headers added where the caller set none, in the caller's own form,
+ * told apart as Node's `_storeHeader` tells them: an array whose first element is an array holds pairs and stays
+ * pairs, any other array is flat and stays flat; an object (or a non-array iterable of pairs, as undici takes)
+ * becomes a new object.
  */
 export function withMissingHeaders(given: NodeHeaders | null | undefined, carrier: Record<string, string>): unknown[] | Record<string, unknown> {
   if (Array.isArray(given)) {
-    const flat = [...given];
-    const names = new Set(flat.filter((_, i) => i % 2 === 0).map((name) => String(name).toLowerCase()));
-    addMissing(carrier, (name) => names.has(name), (name, value) => flat.push(name, value));
-    return flat;
+    const list: unknown[] = [...given];
+    if (list.length > 0 && Array.isArray(list[0])) {
+      const names = new Set(list.map((pair) => String((pair as unknown[])[0]).toLowerCase()));
+      addMissing(carrier, (name) => names.has(name), (name, value) => list.push([name, value]));
+      return list;
+    }
+    const names = new Set(list.filter((_, i) => i % 2 === 0).map((name) => String(name).toLowerCase()));
+    addMissing(carrier, (name) => names.has(name), (name, value) => list.push(name, value));
+    return list;
   }
   const copy: Record<string, unknown> = {};
   if (given && typeof (given as Iterable<unknown>)[Symbol.iterator] === 'function') {
@@ -136,20 +144,19 @@ export function endWithStatus(call: ClientCall, status: unknown): void {
         call.span.setStatus({ code: SpanStatusCode.ERROR });
       }
     }
-    call.span.end();
   }, undefined);
+  safely(() => call.span.end(), undefined);
 }
 
 /** Ends with a failure, or, for the caller's own cancellation, just ends. */
 export function endWithError(call: ClientCall, error: unknown, cancelled: boolean): void {
-  safely(() => {
-    if (!cancelled) {
-      call.span.recordException(error as Error);
-      call.span.setAttribute(ATTR_ERROR_TYPE, errorCodeOf(error));
-      call.span.setStatus({ code: SpanStatusCode.ERROR });
-    }
-    call.span.end();
-  }, undefined);
+  // Describing the error reads the caller's object, whose getters may throw: the span is ended whatever happens.
+  if (!cancelled) {
+    safely(() => call.span.setStatus({ code: SpanStatusCode.ERROR }), undefined);
+    safely(() => call.span.setAttribute(ATTR_ERROR_TYPE, errorCodeOf(error)), undefined);
+    safely(() => call.span.recordException(error as Error), undefined);
+  }
+  safely(() => call.span.end(), undefined);
 }
 
 /** A system or library error code (`ECONNREFUSED`, `ECONNABORTED`, `UND_ERR_HEADERS_TIMEOUT`) says most; else the type. */
@@ -178,7 +185,7 @@ export function settle(call: ClientCall, run: () => unknown, outcome: ClientOutc
   try {
     pending = context.with(runIn, run);
   } catch (error) {
-    endWithError(call, error, outcome.cancelled(error));
+    endWithError(call, error, safely(() => outcome.cancelled(error), false));
     throw error;
   }
   if (!isThenable(pending)) {
@@ -187,13 +194,14 @@ export function settle(call: ClientCall, run: () => unknown, outcome: ClientOutc
   }
   return pending.then(
     (value) => {
-      endWithStatus(call, outcome.status(value));
+      endWithStatus(call, safely(() => outcome.status(value), undefined));
       return value;
     },
     (error: unknown) => {
-      const status = outcome.errorStatus?.(error);
+      // The outcome functions read the client's objects (a response's getters may throw): never into the caller.
+      const status = safely(() => outcome.errorStatus?.(error), undefined);
       if (typeof status === 'number') endWithStatus(call, status);
-      else endWithError(call, error, outcome.cancelled(error));
+      else endWithError(call, error, safely(() => outcome.cancelled(error), false));
       throw error;
     },
   );

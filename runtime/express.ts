@@ -8,7 +8,7 @@ import {
 } from './server';
 import { endpointAttributes, inRequestContext, invoke, isWrapped, mark, markEndpoint, type AnyFunction } from './handler';
 import { keepShape, safely } from './safe';
-import type { Site } from './site';
+import { learnSite, type Site } from './site';
 
 // Runtime side of the Express rows in transformer/rules.ts. Express 4 and 5 share these: both call
 // `app.handle(req, res, next)` per request, set `req.route` to the matched Route (whose `path` is the template) and
@@ -38,8 +38,9 @@ function isExpressApp(value: unknown): value is ExpressAppLike {
  * Wraps an application's `handle` so that every request reaching the app gets its SERVER span, including 404s and
  * requests answered by middleware before any route. Emitted around `express()`.
  */
-export function expressApp<A>(app: A): A {
+export function expressApp<A>(app: A, site?: Site): A {
   safely(() => {
+    learnSite(site);
     if (!isExpressApp(app) || isWrapped(app.handle)) return;
     const original = app.handle;
     const handle = function (this: unknown, ...args: unknown[]) {
@@ -73,6 +74,7 @@ export function expressUse<H>(handlers: H, site?: Site): H {
 type HandlerKind = 'route' | 'use';
 
 function wrapHandlers<H>(value: H, kind: HandlerKind, site: Site | undefined): H {
+  safely(() => learnSite(site), undefined);
   if (Array.isArray(value)) return value.map((item) => wrapHandlers(item, kind, site)) as H;
   if (typeof value !== 'function' || isExpressApp(value) || isWrapped(value)) return value;
   return wrapHandler(value as unknown as AnyFunction, kind, site) as H;

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { servedInSpan, wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
 import { serverStateOf, setServerRoute } from './server';
 import { safely } from './safe';
-import type { Site } from './site';
+import { learnSite, type Site } from './site';
 
 // Fastify 4 and 5. `request.raw`/`reply.raw` are Node's objects; `request.routeOptions.url` is the matched route's
 // full template, prefixes of register()ed plugins included (`request.routerPath` before Fastify 4.10).
@@ -14,7 +14,10 @@ interface FastifyRequestLike {
 }
 
 function routeOf(request: FastifyRequestLike | undefined): string | undefined {
-  const url = request?.routeOptions?.url ?? request?.routerPath;
+  if (!request) return undefined;
+  // `routerPath` only where `routeOptions` does not exist: from 4.10 on, reading it prints FSTDEP017 (an unmatched
+  // request has no routeOptions.url, and must not fall through to it). `in` asks without calling either getter.
+  const url = 'routeOptions' in request ? request.routeOptions?.url : request.routerPath;
   return typeof url === 'string' ? url : undefined;
 }
 
@@ -44,8 +47,9 @@ const APPLIED = Symbol.for('autotrace.fastifyApp');
  * Fastify owns its http.Server, so the server's request listener is run inside the span's context; an onRequest hook
  * (added first, so every plugin inherits it) names the span once the router matched.
  */
-export function fastifyApp<A>(app: A): A {
+export function fastifyApp<A>(app: A, site?: Site): A {
   safely(() => {
+    learnSite(site);
     const instance = app as FastifyLike & { [APPLIED]?: true };
     if (!instance || instance[APPLIED] || !instance.server || typeof instance.addHook !== 'function') return;
     Object.defineProperty(instance, APPLIED, { value: true });

@@ -34,7 +34,7 @@ function tracedFetch(impl: FetchLike, site: Site | undefined, args: unknown[]): 
     const [input, init] = args as [unknown, RequestInit | undefined];
     const request = requestOf(input);
     const url = parseUrl(request ? request.url : input instanceof URL ? input : String(input));
-    return startClientCall(init?.method ?? request?.method, url, site, undiciIsInstrumented());
+    return startClientCall(fetchMethod(init?.method) ?? request?.method, url, site, undiciIsInstrumented());
   }, undefined);
   if (!call) return impl(...(args as [unknown, RequestInit?]));
   const callArgs = safely(() => withTraceHeaders(args, call), args);
@@ -57,6 +57,16 @@ function withTraceHeaders(args: unknown[], call: ClientCall): unknown[] {
   const headers = new Headers(base as HeadersLike);
   addMissing(carrier, (name) => headers.has(name), (name, value) => headers.set(name, value));
   return [input, { ...init, headers }];
+}
+
+// Fetch normalises these methods to upper case and sends any other exactly as given (Fetch standard, "normalize").
+const NORMALISED_BY_FETCH = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
+
+/** The method fetch puts on the wire for `init.method`: that is the "original" method. */
+function fetchMethod(method: string | undefined): string | undefined {
+  if (typeof method !== 'string') return undefined;
+  const upper = method.toUpperCase();
+  return NORMALISED_BY_FETCH.has(upper) ? upper : method;
 }
 
 /** A caller's abort is a decision, not a failure; a timeout (`AbortSignal.timeout`) is a failure. */

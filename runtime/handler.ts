@@ -1,7 +1,7 @@
 import { context, type Attributes } from '@opentelemetry/api';
 import { beginServerRequest, recordServerError, setServerRoute, type ServerRequestState } from './server';
 import { isThenable, keepShape, safely } from './safe';
-import { siteAttributes, type Site } from './site';
+import { learnSite, siteAttributes, type Site } from './site';
 
 // What every framework's handler wrapper shares: find Node's req/res among the arguments, make sure the request has
 // its SERVER span, name it by the matched route, and run the handler in the span's context, unchanged.
@@ -73,6 +73,7 @@ export function markEndpoint(state: ServerRequestState, attributes: Attributes |
 
 /** Wraps one handler (or each handler of an array) of a framework described by `shape`. */
 export function wrapHandlers<H>(value: H, shape: HandlerShape, site: Site | undefined): H {
+  safely(() => learnSite(site), undefined);
   if (Array.isArray(value)) return value.map((item) => wrapHandlers(item, shape, site)) as H;
   if (typeof value !== 'function' || isWrapped(value)) return value;
   const handler = value as unknown as AnyFunction;

@@ -1,6 +1,6 @@
 import { isWrapped, mark, servedInSpan, wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
 import { keepShape, safely } from './safe';
-import type { Site } from './site';
+import { learnSite, type Site } from './site';
 
 // Hono 4 on @hono/node-server, which passes Node's objects to `app.fetch(request, env)` as `env.incoming` and
 // `env.outgoing` (handlers see them as `c.env`). `c.req.routePath` is the matched route's path, basePath() and
@@ -40,8 +40,9 @@ export function honoRoute<H>(handler: H, site?: Site): H {
  * Gives every request reaching the app its SERVER span, 404s included, by wrapping `app.fetch`. `basePath()` returns
  * a new instance with a fetch of its own (and it is often the one served), so its result is wrapped too.
  */
-export function honoApp<A>(app: A): A {
+export function honoApp<A>(app: A, site?: Site): A {
   safely(() => {
+    learnSite(site);
     const instance = app as { fetch?: AnyFunction; basePath?: AnyFunction };
     const original = instance?.fetch;
     if (typeof original !== 'function' || isWrapped(original)) return;

@@ -18,7 +18,7 @@ type HeadersOption = OutgoingHttpHeaders | readonly string[];
 
 export function httpRequest(site: Site | undefined, impl: RequestFn, ...args: unknown[]): ClientRequest {
   const parsed = safely(() => parseArgs(impl, args), undefined);
-  const call = parsed && safely(() => startClientCall(parsed.options?.method ?? 'GET', parsed.url, site, httpIsInstrumented()), undefined);
+  const call = parsed && safely(() => startClientCall(sentMethod(parsed.options), parsed.url, site, httpIsInstrumented()), undefined);
   if (!parsed || !call) return impl(...args);
   const callArgs = safely(() => withTraceHeaders(args, parsed, call), args);
   let request: ClientRequest;
@@ -32,6 +32,11 @@ export function httpRequest(site: Site | undefined, impl: RequestFn, ...args: un
   return request;
 }
 
+/** Node upper-cases the method it sends (`purge` goes out as `PURGE`), so that is the "original" method. */
+function sentMethod(options: RequestOptions | undefined): string {
+  return String(options?.method || 'GET').toUpperCase();
+}
+
 function observe(call: ClientCall, request: ClientRequest): void {
   let failure: unknown;
   const emit = request.emit;
@@ -39,7 +44,7 @@ function observe(call: ClientCall, request: ClientRequest): void {
     if (event === 'error' && failure === undefined) failure = args[0];
     return emit.call(this, event, ...args);
   } as ClientRequest['emit'];
-  request.once('close', () => endOnClose(call, request, failure));
+  request.once('close', () => safely(() => endOnClose(call, request, failure), undefined));
 }
 
 interface ParsedArgs {

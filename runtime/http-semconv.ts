@@ -27,18 +27,45 @@ export function methodAttributes(raw: string | undefined, method: Method, attrib
   if (raw !== undefined && raw !== method.value) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = raw;
 }
 
-// Query parameters whose values the conventions ask to redact in url.query / url.full.
-const SENSITIVE_QUERY_KEYS = new Set(['AWSAccessKeyId', 'Signature', 'sig', 'X-Goog-Signature']);
+// Query parameters whose values never reach a span: the four the HTTP conventions name (url.query, url.full) plus
+// the usual carriers of signed-URL signatures, OAuth tokens, API keys and passwords. Matched case-insensitively on
+// the percent-decoded name; the value becomes REDACTED and the name stays.
+const SENSITIVE_QUERY_PARAMS = new Set(
+  [
+    'AWSAccessKeyId', 'Signature', 'sig', 'X-Goog-Signature', 'X-Goog-Credential', 'X-Amz-Signature',
+    'X-Amz-Credential', 'X-Amz-Security-Token', 'access_token', 'id_token', 'refresh_token', 'token', 'api_key',
+    'apikey', 'key', 'password', 'passwd', 'secret', 'client_secret', 'code',
+  ].map((name) => name.toLowerCase()),
+);
+
+/** Adds parameter names to redact (the `redactQueryParams` plugin option, carried by the sites of a build). */
+export function redactQueryParams(names: readonly unknown[]): void {
+  for (const name of names) if (typeof name === 'string') SENSITIVE_QUERY_PARAMS.add(name.toLowerCase());
+}
 
 export function redactQuery(query: string): string {
   if (!query) return query;
-  return query
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      return eq > 0 && SENSITIVE_QUERY_KEYS.has(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=REDACTED` : pair;
-    })
-    .join('&');
+  const pairs = query.split('&');
+  let redacted = false;
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i]!;
+    const eq = pair.indexOf('=');
+    if (eq > 0 && SENSITIVE_QUERY_PARAMS.has(decodeName(pair.slice(0, eq)).toLowerCase())) {
+      pairs[i] = `${pair.slice(0, eq)}=REDACTED`;
+      redacted = true;
+    }
+  }
+  return redacted ? pairs.join('&') : query;
+}
+
+/** A query parameter's name as the server reads it (`%74oken`, `access%5Ftoken`); as written when it is malformed. */
+function decodeName(name: string): string {
+  if (!name.includes('%') && !name.includes('+')) return name;
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
 }
 
 /** Splits a `host[:port]` authority (IPv6 in brackets) as sent in a Host header. */

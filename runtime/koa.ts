@@ -1,6 +1,6 @@
 import { isWrapped, servedInSpan, wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
 import { safely } from './safe';
-import type { Site } from './site';
+import { learnSite, type Site } from './site';
 
 // Koa 2 and 3 with @koa/router. `ctx.req`/`ctx.res` are Node's objects; @koa/router sets `ctx._matchedRoute` to the
 // matched layer's path, which already carries every router prefix (nested routers are mounted by prefixing layers).
@@ -42,8 +42,9 @@ export function koaRoute<H>(middleware: H, site?: Site): H {
  * Gives every request reaching a Koa app its SERVER span, 404s included: Koa's `callback()` hands each request to
  * `app.handleRequest(ctx, fn)`, which is wrapped to run the middleware chain inside the span's context.
  */
-export function koaApp<A>(app: A): A {
+export function koaApp<A>(app: A, site?: Site): A {
   safely(() => {
+    learnSite(site);
     const instance = app as { handleRequest?: AnyFunction };
     const original = instance?.handleRequest;
     if (typeof original !== 'function' || isWrapped(original)) return;

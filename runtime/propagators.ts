@@ -83,7 +83,7 @@ export class W3CBaggagePropagator implements TextMapPropagator {
       if (members.length >= BAGGAGE_MAX_MEMBERS) break;
       let member = `${encodeURIComponent(key)}=${encodeURIComponent(entry.value)}`;
       if (entry.metadata !== undefined) member += `;${entry.metadata.toString()}`;
-      const cost = member.length + (members.length > 0 ? 1 : 0);
+      const cost = Buffer.byteLength(member) + (members.length > 0 ? 1 : 0);
       if (bytes + cost > BAGGAGE_MAX_BYTES) continue;
       bytes += cost;
       members.push(member);
@@ -97,8 +97,12 @@ export class W3CBaggagePropagator implements TextMapPropagator {
     if (!header) return context;
     const entries: Record<string, BaggageEntry> = {};
     let count = 0;
+    let bytes = 0;
     for (const member of header.split(',')) {
       if (count >= BAGGAGE_MAX_MEMBERS) break;
+      // Members past the byte limit are dropped whole, never cut: what is kept can be sent on as it came.
+      const cost = Buffer.byteLength(member.trim()) + (count > 0 ? 1 : 0);
+      if (bytes + cost > BAGGAGE_MAX_BYTES) continue;
       const [pair, ...properties] = member.split(';');
       const eq = pair === undefined ? -1 : pair.indexOf('=');
       if (pair === undefined || eq <= 0) continue;
@@ -109,6 +113,7 @@ export class W3CBaggagePropagator implements TextMapPropagator {
       if (properties.length > 0) entry.metadata = baggageEntryMetadataFromString(properties.join(';'));
       entries[key] = entry;
       count++;
+      bytes += cost;
     }
     if (count === 0) return context;
     return propagation.setBaggage(context, propagation.createBaggage(entries));

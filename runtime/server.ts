@@ -184,6 +184,14 @@ export function errorTypeOf(error: unknown): string {
 function endServerSpan(state: ServerRequestState, res: ServerResponse): void {
   if (state.ended) return;
   state.ended = true;
+  try {
+    describeOutcome(state, res);
+  } finally {
+    state.span.end();
+  }
+}
+
+function describeOutcome(state: ServerRequestState, res: ServerResponse): void {
   const { span } = state;
   if (res.headersSent) {
     const status = res.statusCode;
@@ -197,7 +205,6 @@ function endServerSpan(state: ServerRequestState, res: ServerResponse): void {
     span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(state.lastError));
     span.setStatus({ code: SpanStatusCode.ERROR });
   }
-  span.end();
 }
 
 function isIncomingMessage(value: unknown): value is IncomingMessage {

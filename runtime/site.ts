@@ -5,6 +5,7 @@ import {
   ATTR_CODE_FUNCTION_NAME,
   ATTR_CODE_LINE_NUMBER,
 } from '@opentelemetry/semantic-conventions';
+import { redactQueryParams } from './http-semconv';
 
 /** What the transformer knew about a site at build time, passed inline by the emitted code. */
 export interface Site {
@@ -18,6 +19,18 @@ export interface Site {
   readonly mount?: string;
   /** Host globs trace context may be sent to; absent means every host. */
   readonly propagateTo?: readonly string[];
+  /** Query parameter names to redact beyond the built-in list (the `redactQueryParams` option). */
+  readonly redactQueryParams?: readonly string[];
+}
+
+/**
+ * Takes in what a site says about the whole process rather than about itself: extra query parameters to redact.
+ * Called where sites arrive (a handler registered, an app created, a client call made); redacting more is always
+ * safe, so the lists of every build in the process add up.
+ */
+export function learnSite(site: Site | undefined): void {
+  const names = site?.redactQueryParams;
+  if (Array.isArray(names)) redactQueryParams(names);
 }
 
 // url.template is still in development in the conventions, so it is not among the stable ATTR_* exports.

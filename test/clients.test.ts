@@ -40,7 +40,7 @@ async function clientSpan() {
 // axios rejects for 4xx/5xx (validateStatus); the others resolve with the status.
 const REJECTS_ON_STATUS = new Set(['axios']);
 
-describe.each(['axios', 'undici.fetch', 'undici.request', 'http.get', 'http.request'])('%s', (name) => {
+describe.each(['axios', 'fetch', 'undici.fetch', 'undici.request', 'http.get', 'http.request'])('%s', (name) => {
   const client = () => clients[name]!;
 
   it('makes a CLIENT span under the active span, with url.template and code location, and sends its traceparent', async () => {

@@ -168,7 +168,9 @@ function transformSourceFile(core: Core, context: ts.TransformationContext, file
   const visitFactory = (node: ts.CallExpression | ts.NewExpression): ts.Expression | undefined => {
     if (isRuntimeCall(core, node.parent)) return undefined;
     const app = matchAppFactory(core, node);
-    return app && wrapResult(ts_, factory, app.wrapWith, ts_.visitEachChild(node, visit, context), node);
+    if (!app) return undefined;
+    const site = core.options.redactQueryParams ? { ...locate(core.projectRoot, node, undefined), ...processWide(core) } : undefined;
+    return wrapResult(ts_, factory, app.wrapWith, ts_.visitEachChild(node, visit, context), node, site);
   };
 
   const visited = ts_.visitEachChild(file, visit, context);
@@ -177,9 +179,15 @@ function transformSourceFile(core: Core, context: ts.TransformationContext, file
   return withRuntimeImport(core, factory, visited);
 }
 
+/** Settings every site of a build carries to the runtime, which applies them to the whole process. */
+function processWide(core: Core): Pick<SiteInfo, 'redactQueryParams'> {
+  const { redactQueryParams } = core.options;
+  return redactQueryParams !== undefined ? { redactQueryParams } : {};
+}
+
 /** Where a handler is: it names the SERVER span's code.* attributes. */
 function handlerSite(core: Core, node: ts.Node, functionName: string | undefined, mount: string | undefined): SiteInfo {
-  return { ...locate(core.projectRoot, node, functionName), ...(mount !== undefined ? { mount } : {}) };
+  return { ...locate(core.projectRoot, node, functionName), ...(mount !== undefined ? { mount } : {}), ...processWide(core) };
 }
 
 /** Where a client call is, what its URL's path template is, and where it may propagate to. */
@@ -191,6 +199,7 @@ function clientSite(core: Core, call: ts.CallExpression): SiteInfo {
     ...locate(core.projectRoot, call, enclosingFunctionName(core.ts, call)),
     ...(template !== undefined ? { urlTemplate: template } : {}),
     ...(propagateTo !== undefined ? { propagateTo } : {}),
+    ...processWide(core),
   };
 }
 

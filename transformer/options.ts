@@ -7,6 +7,11 @@ export interface AutotraceOptions {
    * host, as OpenTelemetry's own instrumentations do. CLIENT spans are recorded for every call either way.
    */
   readonly propagateTo: readonly string[] | undefined;
+  /**
+   * Query parameter names whose values are redacted in url.query and url.full, on top of the built-in list of
+   * signature, credential, token, key and password parameters. Matched case-insensitively.
+   */
+  readonly redactQueryParams: readonly string[] | undefined;
 }
 
 export class AutotraceOptionError extends Error {
@@ -40,6 +45,12 @@ const OPTION_PARSERS: Record<keyof AutotraceOptions, (value: unknown) => unknown
     }
     return globs;
   },
+  redactQueryParams: (value) => {
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && /^[^\s&=]+$/.test(item))) {
+      throw new AutotraceOptionError('redactQueryParams', `expected an array of query parameter names such as "session_id", got ${describe(value)}`);
+    }
+    return Object.freeze([...value]);
+  },
 };
 
 function globList(option: string, value: unknown): readonly string[] {
@@ -49,7 +60,7 @@ function globList(option: string, value: unknown): readonly string[] {
   return Object.freeze([...value]);
 }
 
-const DEFAULTS: AutotraceOptions = { exclude: [], propagateTo: undefined };
+const DEFAULTS: AutotraceOptions = { exclude: [], propagateTo: undefined, redactQueryParams: undefined };
 
 /** Validates the plugin entry; an unknown key or a bad value throws an error naming it, which fails the build. */
 export function parseOptions(raw: Readonly<Record<string, unknown>> | undefined): AutotraceOptions {

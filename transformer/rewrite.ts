@@ -24,10 +24,13 @@ export function siteLiteral(factory: ts.NodeFactory, site: SiteInfo): ts.ObjectL
   if (site.function !== undefined) properties.push(property('function', factory.createStringLiteral(site.function)));
   if (site.urlTemplate !== undefined) properties.push(property('urlTemplate', factory.createStringLiteral(site.urlTemplate)));
   if (site.mount !== undefined) properties.push(property('mount', factory.createStringLiteral(site.mount)));
-  if (site.propagateTo !== undefined) {
-    const globs = site.propagateTo.map((glob) => factory.createStringLiteral(glob));
-    properties.push(property('propagateTo', factory.createArrayLiteralExpression(globs)));
-  }
+  const list = (name: string, values: readonly string[] | undefined) => {
+    if (values !== undefined) {
+      properties.push(property(name, factory.createArrayLiteralExpression(values.map((v) => factory.createStringLiteral(v)))));
+    }
+  };
+  list('propagateTo', site.propagateTo);
+  list('redactQueryParams', site.redactQueryParams);
   return factory.createObjectLiteralExpression(properties, false);
 }
 
@@ -85,15 +88,20 @@ export function wrapProperty(
   return factory.updateObjectLiteralExpression(options, properties);
 }
 
-/** Transforms `express()` into `__autotrace.expressApp(express())`. */
+/**
+ * Transforms `express()` into `__autotrace.expressApp(express())`, or `__autotrace.expressApp(express(), site)` when
+ * the site carries process-wide settings (it has no code.* use: an app is not an endpoint).
+ */
 export function wrapResult(
   ts_: typeof ts,
   factory: ts.NodeFactory,
   wrapper: RuntimeExport,
   call: ts.Expression,
   original: ts.Node,
+  site: SiteInfo | undefined,
 ): ts.Expression {
-  return located(ts_, factory.createCallExpression(runtimeMember(factory, wrapper), undefined, [call]), original);
+  const args = site ? [call, siteLiteral(factory, site)] : [call];
+  return located(ts_, factory.createCallExpression(runtimeMember(factory, wrapper), undefined, args), original);
 }
 
 /** Transforms `fetch(a, b)` / `globalThis.fetch(a, b)` into `__autotrace.fetch(site, a, b)`. */

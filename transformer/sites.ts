@@ -17,6 +17,8 @@ export interface SiteInfo {
   readonly mount?: string;
   /** Host globs trace context may be sent to (the `propagateTo` option); absent means everywhere. */
   readonly propagateTo?: readonly string[];
+  /** Extra query parameter names to redact (the `redactQueryParams` option), for the whole process. */
+  readonly redactQueryParams?: readonly string[];
 }
 
 export function locate(
