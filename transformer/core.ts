@@ -1,20 +1,11 @@
 import type * as ts from 'typescript';
 import picomatch from 'picomatch';
 import { dirname, relative, sep } from 'node:path';
-import { isFileIgnored, isStatementIgnored, mentionsIgnore } from './directives';
+import { planFile, type Action, type FilePlan } from './analyse';
+import type { Gap } from './gaps';
 import type { AutotraceOptions } from './options';
-import { printGap, type GapSink } from './gaps';
-import {
-  isRuntimeCall,
-  matchAppFactory,
-  matchClientCall,
-  matchClientInstance,
-  matchClientValue,
-  matchGlobalClient,
-  matchRegistration,
-  type Recogniser,
-  type RegistrationMatch,
-} from './recognise';
+import type { Recogniser } from './recognise';
+import { buildReport, type Report } from './report';
 import {
   bindsRuntime,
   callOnFacade,
@@ -25,24 +16,22 @@ import {
   wrapProperty,
   wrapResult,
 } from './rewrite';
-import { enclosingFunctionName, locate, ownName, urlTemplate, type SiteInfo } from './sites';
 import { packageNameOf } from './packages';
-import { mayCreateApps } from './rules';
 
-// The transform itself, knowing nothing of ts-patch: any front door (tsconfig plugin, customTransformers, a bundler
-// plugin later) builds a Core and asks for the factory.
+// The transform itself, knowing nothing of ts-patch: any front door (tsconfig plugin, customTransformers, the CLI)
+// builds a Core for a program, and asks it for the report, the gaps or the transformer factory.
 
 export interface Core extends Recogniser {
   readonly program: ts.Program;
   readonly options: AutotraceOptions;
-  /** The folder `exclude` globs are relative to: the tsconfig's, else the program's working directory. */
+  /** The folder `exclude` globs and report paths are relative to: the tsconfig's, else the working directory. */
   readonly projectRoot: string;
   readonly isExcluded: (fileName: string) => boolean;
-  /** Where sites that could not be traced are reported. */
-  readonly reportGap: GapSink;
+  /** Each file's plan, made on first need: by the report (every file) or the transform (the files emitted). */
+  readonly plans: Map<ts.SourceFile, FilePlan>;
 }
 
-export function createCore(ts_: typeof ts, program: ts.Program, options: AutotraceOptions, reportGap: GapSink = printGap): Core {
+export function createCore(ts_: typeof ts, program: ts.Program, options: AutotraceOptions): Core {
   const configFile = program.getCompilerOptions().configFilePath;
   const projectRoot =
     typeof configFile === 'string' ? dirname(configFile) : program.getCurrentDirectory();
@@ -56,8 +45,21 @@ export function createCore(ts_: typeof ts, program: ts.Program, options: Autotra
     options,
     projectRoot,
     isExcluded: (fileName) => matches !== undefined && matches(relative(projectRoot, fileName).split(sep).join('/')),
-    reportGap,
+    plans: new Map(),
   };
+}
+
+/** The project's own source files: what the report covers (declaration files and node_modules left out). */
+export function projectFiles(core: Core): ts.SourceFile[] {
+  return core.program
+    .getSourceFiles()
+    .filter((file) => !file.isDeclarationFile && !core.program.isSourceFileFromExternalLibrary(file) && !/[\\/]node_modules[\\/]/.test(file.fileName));
+}
+
+/** Every site of the whole program, and the black boxes among them, whichever files are emitted this time. */
+export function analyseProgram(core: Core): { readonly report: Report; readonly gaps: readonly Gap[] } {
+  const plans = projectFiles(core).map((file) => planOf(core, file));
+  return { report: buildReport(plans.flatMap((plan) => plan.records)), gaps: plans.flatMap((plan) => plan.gaps) };
 }
 
 /** The packages whose declaration files the program holds, read once per program. */
@@ -75,144 +77,59 @@ export function createSourceFileTransformer(core: Core): ts.TransformerFactory<t
   return (context) => (file) => transformSourceFile(core, context, file);
 }
 
+/** The plan of a file: decided once per program, shared by the report and the transform. */
+export function planOf(core: Core, file: ts.SourceFile): FilePlan {
+  let plan = core.plans.get(file);
+  if (!plan) core.plans.set(file, (plan = planFile(core, file)));
+  return plan;
+}
+
 function transformSourceFile(core: Core, context: ts.TransformationContext, file: ts.SourceFile): ts.SourceFile {
   const { ts: ts_ } = core;
-  if (file.isDeclarationFile || core.isExcluded(file.fileName) || isFileIgnored(ts_, file)) return file;
+  const { actions } = planOf(core, file);
+  // A file with nothing to rewrite is returned as it came, so it emits byte-identical JS.
+  if (actions.size === 0) return file;
   const { factory } = context;
-  const checksDirectives = mentionsIgnore(file.text);
-  const checksFactories = mayCreateApps(file.text);
-  let rewrites = 0;
 
-  const gap = (node: ts.Node, what: string, why: string) => {
-    const { file: path, line, column } = locate(core.projectRoot, node, undefined);
-    core.reportGap({ file: path, line, column, what, why });
-  };
-
+  // Actions are keyed by original nodes; rewriting uses the visited ones, so nested sites are rewritten too.
   const visit = (node: ts.Node): ts.Node => {
-    if (checksDirectives && (ts_.isStatement(node) || ts_.isClassElement(node)) && isStatementIgnored(ts_, file, node)) {
-      return node;
-    }
-    if ((ts_.isIdentifier(node) || ts_.isPropertyAccessExpression(node)) && !isRuntimeCall(core, node.parent)) {
-      const value = matchClientValue(core, node);
-      if (value) gap(node, `${value} passed as a value`, 'calls made through it are not traced; call it where it is used');
-    }
-    const rewritten = ts_.isCallExpression(node)
-      ? visitCall(node)
-      : checksFactories && ts_.isNewExpression(node)
-        ? visitFactory(node)
-        : undefined;
-    if (rewritten) {
-      rewrites++;
-      return rewritten;
-    }
-    return ts_.visitEachChild(node, visit, context);
+    const action = actions.get(node);
+    return action ? apply(node, action) : ts_.visitEachChild(node, visit, context);
   };
 
-  // Recognition asks about the original node; rewriting uses the visited one, so nested sites are rewritten too.
-  const visitCall = (call: ts.CallExpression): ts.Expression | undefined => {
-    if (isRuntimeCall(core, call)) return undefined;
-    const registration = matchRegistration(core, call);
-    if (registration) return visitRegistration(call, registration);
-    if (checksFactories) {
-      const created = visitFactory(call);
-      if (created) return created;
-    }
-    const global = matchGlobalClient(core, call);
-    const client = global ? undefined : matchClientCall(core, call);
-    const instance = global || client ? undefined : matchClientInstance(core, call);
-    if (!global && !client && (!instance || isRuntimeCall(core, instance.instance))) return undefined;
-    if (isOptionalCall(ts_, call)) {
-      // Redirected, `fetch?.()` would call the runtime whether or not there is a fetch: it may mean "if there is one".
-      gap(call, `optional call ${call.expression.getText()}?.(…)`, 'it may mean "only if there is one"; call it plainly to trace it');
-      return undefined;
-    }
-    const site = clientSite(core, call);
-    if (global) return redirectCall(ts_, factory, global.callInstead, visitChildren(call), call, site);
-    if (client) return callThrough(ts_, factory, client.callThrough, visitChildren(call), call, site);
-    return callOnFacade(ts_, factory, instance!.rule.wrapWith, visitChildren(call), call, site);
-  };
-
-  const visitChildren = (call: ts.CallExpression) => ts_.visitEachChild(call, visit, context);
-
-  const visitRegistration = (call: ts.CallExpression, match: RegistrationMatch): ts.Expression | undefined => {
-    const { rule } = match;
-    if (typeof rule.handlers === 'object') {
-      if (match.optionsIndex === undefined) {
-        gap(call, `${call.expression.getText()}(options) with options that are not an object literal`, 'its handler cannot be wrapped where it is written; the request still gets its span from the app');
-        return undefined;
+  const apply = (node: ts.Node, action: Action): ts.Node => {
+    const visited = ts_.visitEachChild(node, visit, context);
+    switch (action.type) {
+      case 'wrapArguments': {
+        const call = visited as ts.CallExpression;
+        const original = node as ts.CallExpression;
+        const args = call.arguments.map((argument, index) => {
+          const site = action.sites.get(index);
+          return site ? wrapArgument(ts_, factory, action.rule.wrapWith, argument, original.arguments[index]!, site) : argument;
+        });
+        return factory.updateCallExpression(call, call.expression, call.typeArguments, args);
       }
-      const options = call.arguments[match.optionsIndex] as ts.ObjectLiteralExpression;
-      const property = rule.handlers.property;
-      if (!hasUnwrappedProperty(core, options, property)) return undefined;
-      const visited = ts_.visitEachChild(call, visit, context);
-      const site = handlerSite(core, options, undefined, undefined);
-      const args = visited.arguments.map((argument, index) =>
-        index === match.optionsIndex
-          ? wrapProperty(ts_, factory, rule.wrapWith, argument as ts.ObjectLiteralExpression, property, site)
-          : argument,
-      );
-      return factory.updateCallExpression(visited, visited.expression, visited.typeArguments, args);
+      case 'wrapProperty': {
+        const call = visited as ts.CallExpression;
+        const args = call.arguments.map((argument, index) =>
+          index === action.optionsIndex
+            ? wrapProperty(ts_, factory, action.rule.wrapWith, argument as ts.ObjectLiteralExpression, action.property, action.site)
+            : argument,
+        );
+        return factory.updateCallExpression(call, call.expression, call.typeArguments, args);
+      }
+      case 'wrapApp':
+        return wrapResult(ts_, factory, action.rule.wrapWith, visited as ts.Expression, node, action.site);
+      case 'redirectGlobal':
+        return redirectCall(ts_, factory, action.rule.callInstead, visited as ts.CallExpression, node as ts.CallExpression, action.site);
+      case 'callThrough':
+        return callThrough(ts_, factory, action.rule.callThrough, visited as ts.CallExpression, node as ts.CallExpression, action.site);
+      case 'callOnFacade':
+        return callOnFacade(ts_, factory, action.rule.wrapWith, visited as ts.CallExpression, node as ts.CallExpression, action.site);
     }
-    const wrapIndexes = match.handlerIndexes.filter((index) => !isRuntimeCall(core, call.arguments[index]));
-    if (wrapIndexes.length === 0) return undefined;
-    const visited = ts_.visitEachChild(call, visit, context);
-    const args = visited.arguments.map((argument, index) => {
-      if (!wrapIndexes.includes(index)) return argument;
-      const original = call.arguments[index]!;
-      const site = handlerSite(core, original, ownName(ts_, original), match.mountPath);
-      return wrapArgument(ts_, factory, rule.wrapWith, argument, original, site);
-    });
-    return factory.updateCallExpression(visited, visited.expression, visited.typeArguments, args);
   };
 
-  const visitFactory = (node: ts.CallExpression | ts.NewExpression): ts.Expression | undefined => {
-    if (isRuntimeCall(core, node.parent)) return undefined;
-    const app = matchAppFactory(core, node);
-    if (!app) return undefined;
-    const site = core.options.redactQueryParams ? { ...locate(core.projectRoot, node, undefined), ...processWide(core) } : undefined;
-    return wrapResult(ts_, factory, app.wrapWith, ts_.visitEachChild(node, visit, context), node, site);
-  };
-
-  const visited = ts_.visitEachChild(file, visit, context);
-  // A file with nothing recognised is returned as it came, so it emits byte-identical JS.
-  if (rewrites === 0) return file;
-  return withRuntimeImport(core, factory, visited);
-}
-
-/** Settings every site of a build carries to the runtime, which applies them to the whole process. */
-function processWide(core: Core): Pick<SiteInfo, 'redactQueryParams'> {
-  const { redactQueryParams } = core.options;
-  return redactQueryParams !== undefined ? { redactQueryParams } : {};
-}
-
-/** Where a handler is: it names the SERVER span's code.* attributes. */
-function handlerSite(core: Core, node: ts.Node, functionName: string | undefined, mount: string | undefined): SiteInfo {
-  return { ...locate(core.projectRoot, node, functionName), ...(mount !== undefined ? { mount } : {}), ...processWide(core) };
-}
-
-/** Where a client call is, what its URL's path template is, and where it may propagate to. */
-function clientSite(core: Core, call: ts.CallExpression): SiteInfo {
-  const url = urlArgument(core.ts, call);
-  const template = url && urlTemplate(core.ts, url);
-  const { propagateTo } = core.options;
-  return {
-    ...locate(core.projectRoot, call, enclosingFunctionName(core.ts, call)),
-    ...(template !== undefined ? { urlTemplate: template } : {}),
-    ...(propagateTo !== undefined ? { propagateTo } : {}),
-    ...processWide(core),
-  };
-}
-
-/** The URL of a client call: its first argument, or the `url` of a config object passed first (axios). */
-function urlArgument(ts_: typeof ts, call: ts.CallExpression): ts.Expression | undefined {
-  const first = call.arguments[0];
-  if (!first || !ts_.isObjectLiteralExpression(first)) return first;
-  for (const property of first.properties) {
-    if (ts_.isPropertyAssignment(property) && ts_.isIdentifier(property.name) && property.name.text === 'url') {
-      return property.initializer;
-    }
-  }
-  return undefined;
+  return withRuntimeImport(core, factory, ts_.visitEachChild(file, visit, context));
 }
 
 function withRuntimeImport(core: Core, factory: ts.NodeFactory, file: ts.SourceFile): ts.SourceFile {
@@ -245,18 +162,4 @@ function isPrologueDirective(ts_: typeof ts, statement: ts.Statement): boolean {
   return ts_.isExpressionStatement(statement) && ts_.isStringLiteral(statement.expression);
 }
 
-/** Whether an options literal has the handler property, not yet wrapped (the input may be transformed output). */
-function hasUnwrappedProperty(core: Core, options: ts.ObjectLiteralExpression, name: string): boolean {
-  const { ts: ts_ } = core;
-  return options.properties.some((property) => {
-    if (property.name === undefined || !ts_.isIdentifier(property.name) || property.name.text !== name) return false;
-    if (ts_.isPropertyAssignment(property)) return !isRuntimeCall(core, property.initializer);
-    return ts_.isShorthandPropertyAssignment(property) || ts_.isMethodDeclaration(property);
-  });
-}
 
-/** `f?.()`, `x?.f()`: a call that may not happen. */
-function isOptionalCall(ts_: typeof ts, call: ts.CallExpression): boolean {
-  const callee = call.expression;
-  return call.questionDotToken !== undefined || (ts_.isPropertyAccessExpression(callee) && callee.questionDotToken !== undefined);
-}

@@ -12,7 +12,15 @@ export interface AutotraceOptions {
    * signature, credential, token, key and password parameters. Matched case-insensitively.
    */
   readonly redactQueryParams: readonly string[] | undefined;
+  /** Where the coverage report is written, relative to the tsconfig's folder; `false` writes none. */
+  readonly report: string | false;
+  /** No summary line on stderr (the per-site lines for black boxes stay). */
+  readonly quiet: boolean;
+  /** Fail the build when coverage (instrumented / (instrumented + unsupported), in percent) is below this. */
+  readonly minCoverage: number | undefined;
 }
+
+export const DEFAULT_REPORT = 'autotrace-report.json';
 
 export class AutotraceOptionError extends Error {
   constructor(option: string, problem: string) {
@@ -51,6 +59,18 @@ const OPTION_PARSERS: Record<keyof AutotraceOptions, (value: unknown) => unknown
     }
     return Object.freeze([...value]);
   },
+  report: (value) => {
+    if (value === false || (typeof value === 'string' && value.length > 0)) return value;
+    throw new AutotraceOptionError('report', `expected a file path such as "reports/autotrace.json", or false for none, got ${describe(value)}`);
+  },
+  quiet: (value) => {
+    if (typeof value === 'boolean') return value;
+    throw new AutotraceOptionError('quiet', `expected true or false, got ${describe(value)}`);
+  },
+  minCoverage: (value) => {
+    if (typeof value === 'number' && value >= 0 && value <= 100) return value;
+    throw new AutotraceOptionError('minCoverage', `expected a number from 0 to 100 (a percentage), got ${describe(value)}`);
+  },
 };
 
 function globList(option: string, value: unknown): readonly string[] {
@@ -60,7 +80,14 @@ function globList(option: string, value: unknown): readonly string[] {
   return Object.freeze([...value]);
 }
 
-const DEFAULTS: AutotraceOptions = { exclude: [], propagateTo: undefined, redactQueryParams: undefined };
+const DEFAULTS: AutotraceOptions = {
+  exclude: [],
+  propagateTo: undefined,
+  redactQueryParams: undefined,
+  report: DEFAULT_REPORT,
+  quiet: false,
+  minCoverage: undefined,
+};
 
 /** Validates the plugin entry; an unknown key or a bad value throws an error naming it, which fails the build. */
 export function parseOptions(raw: Readonly<Record<string, unknown>> | undefined): AutotraceOptions {

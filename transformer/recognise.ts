@@ -1,4 +1,5 @@
 import type * as ts from 'typescript';
+import { moduleBindings } from './imports';
 import { packageNameOf } from './packages';
 import {
   APP_FACTORY_RULES,
@@ -47,32 +48,13 @@ function calleeName(r: Recogniser, call: ts.CallExpression): ts.Identifier | und
 /**
  * The name a callee (or a client function used as a value) is declared under, for the cheap by-name filter: its own
  * text, or for a renamed import (`import { fetch as undiciFetch }`) the imported name, read from the file's import
- * declarations: no checker call.
+ * statements: no checker call.
  */
 function declaredCalleeName(r: Recogniser, nameNode: ts.Identifier, isCandidate: (name: string) => boolean): string | undefined {
   if (isCandidate(nameNode.text)) return nameNode.text;
   if (r.ts.isPropertyAccessExpression(nameNode.parent) && nameNode.parent.name === nameNode) return undefined; // a property
-  const imported = renamedImports(nameNode.getSourceFile()).get(nameNode.text);
+  const imported = moduleBindings(r.ts, nameNode.getSourceFile()).get(nameNode.text)?.imported;
   return imported !== undefined && isCandidate(imported) ? imported : undefined;
-}
-
-const renamedImportsByFile = new WeakMap<ts.SourceFile, ReadonlyMap<string, string>>();
-
-/** `import { a as b }` of a file: local name → imported name. Found by scanning import statements once per file. */
-function renamedImports(file: ts.SourceFile): ReadonlyMap<string, string> {
-  let renamed = renamedImportsByFile.get(file);
-  if (!renamed) {
-    const map = new Map<string, string>();
-    for (const statement of file.statements) {
-      const bindings = (statement as ts.ImportDeclaration).importClause?.namedBindings;
-      if (!bindings || !('elements' in bindings)) continue;
-      for (const element of bindings.elements) {
-        if (element.propertyName && 'text' in element.propertyName) map.set(element.name.text, element.propertyName.text);
-      }
-    }
-    renamedImportsByFile.set(file, (renamed = map));
-  }
-  return renamed;
 }
 
 /** `app.get('/x', h)`, `router.use('/api', r)`, `createServer(h)`: a typed registration on a known receiver. */
@@ -120,7 +102,19 @@ export function matchClientCall(r: Recogniser, call: ts.CallExpression): ClientC
 /** The client-call rule of a function reference (`request`, `undici.fetch`), by the declaration behind its type. */
 function clientFunctionRule(r: Recogniser, nameNode: ts.Identifier, reference: ts.Expression): ClientCallRule | undefined {
   if (!declaredCalleeName(r, nameNode, isCandidateClientName)) return undefined;
-  const symbol = r.checker.getTypeAtLocation(reference).getSymbol();
+  const type = r.checker.getTypeAtLocation(reference);
+  // `(secure ? https : http).request`: a union is traced when every member is the same client's function.
+  const members = type.isUnion() ? type.types : [type];
+  let found: ClientCallRule | undefined;
+  for (const member of members) {
+    const rule = clientRuleOfFunction(r, member.getSymbol());
+    if (!rule || (found && rule !== found)) return undefined;
+    found = rule;
+  }
+  return found;
+}
+
+function clientRuleOfFunction(r: Recogniser, symbol: ts.Symbol | undefined): ClientCallRule | undefined {
   if (!symbol) return undefined;
   return CLIENT_CALL_RULES.find((rule) =>
     (symbol.declarations ?? []).some(
@@ -182,7 +176,7 @@ function ownerName(r: Recogniser, declaration: ts.Declaration): string | undefin
   return undefined;
 }
 
-function declaredBy(r: Recogniser, declaration: ts.Declaration, owners: readonly string[], typesPackage: string): boolean {
+export function declaredBy(r: Recogniser, declaration: ts.Declaration, owners: readonly string[], typesPackage: string): boolean {
   const owner = ownerName(r, declaration);
   return owner !== undefined && owners.includes(owner) && packageNameOf(declaration.getSourceFile().fileName) === typesPackage;
 }

@@ -28,6 +28,8 @@ export type RuntimeExport =
  */
 export interface RegistrationRule {
   readonly framework: string;
+  /** What the report calls a site of this rule: an endpoint's handler, or middleware on the way. */
+  readonly kind: 'route' | 'middleware';
   /** The npm package whose declarations type the method (read from its package.json `name`). */
   readonly typesPackage: string;
   /** Interfaces, classes or ambient modules that declare the method: a look-alike declared elsewhere is never touched. */
@@ -106,21 +108,21 @@ const EXPRESS_TYPES = '@types/express-serve-static-core';
 
 export const REGISTRATION_RULES: readonly RegistrationRule[] = [
   // Express 4 and 5 (typed by @types/express 4 / 5).
-  { framework: 'express', typesPackage: EXPRESS_TYPES, declaredIn: ['IRouter', 'IRoute', 'Application'], methods: EXPRESS_VERBS, wrapWith: 'expressRoute', handlers: 'arguments' },
-  { framework: 'express', typesPackage: EXPRESS_TYPES, declaredIn: ['IRouter', 'Application'], methods: ['use'], wrapWith: 'expressUse', handlers: 'arguments', passesMountPath: true },
+  { kind: 'route', framework: 'express', typesPackage: EXPRESS_TYPES, declaredIn: ['IRouter', 'IRoute', 'Application'], methods: EXPRESS_VERBS, wrapWith: 'expressRoute', handlers: 'arguments' },
+  { kind: 'middleware', framework: 'express', typesPackage: EXPRESS_TYPES, declaredIn: ['IRouter', 'Application'], methods: ['use'], wrapWith: 'expressUse', handlers: 'arguments', passesMountPath: true },
   // Fastify 4 and 5 (own types): shorthand routes and `route({ method, url, handler })`.
-  { framework: 'fastify', typesPackage: 'fastify', declaredIn: ['FastifyInstance'], methods: FASTIFY_VERBS, wrapWith: 'fastifyHandler', handlers: 'arguments' },
-  { framework: 'fastify', typesPackage: 'fastify', declaredIn: ['FastifyInstance'], methods: ['route'], wrapWith: 'fastifyHandler', handlers: { property: 'handler' } },
+  { kind: 'route', framework: 'fastify', typesPackage: 'fastify', declaredIn: ['FastifyInstance'], methods: FASTIFY_VERBS, wrapWith: 'fastifyHandler', handlers: 'arguments' },
+  { kind: 'route', framework: 'fastify', typesPackage: 'fastify', declaredIn: ['FastifyInstance'], methods: ['route'], wrapWith: 'fastifyHandler', handlers: { property: 'handler' } },
   // Koa 2 and 3 (@types/koa) and @koa/router (own types).
-  { framework: 'koa', typesPackage: '@types/koa', declaredIn: ['Application'], methods: ['use'], wrapWith: 'koaMiddleware', handlers: 'arguments' },
-  { framework: 'koa', typesPackage: '@koa/router', declaredIn: ['RouterImplementation', 'Router'], methods: KOA_ROUTER_VERBS, wrapWith: 'koaRoute', handlers: 'arguments' },
-  { framework: 'koa', typesPackage: '@koa/router', declaredIn: ['RouterImplementation', 'Router'], methods: ['use'], wrapWith: 'koaMiddleware', handlers: 'arguments' },
+  { kind: 'middleware', framework: 'koa', typesPackage: '@types/koa', declaredIn: ['Application'], methods: ['use'], wrapWith: 'koaMiddleware', handlers: 'arguments' },
+  { kind: 'route', framework: 'koa', typesPackage: '@koa/router', declaredIn: ['RouterImplementation', 'Router'], methods: KOA_ROUTER_VERBS, wrapWith: 'koaRoute', handlers: 'arguments' },
+  { kind: 'middleware', framework: 'koa', typesPackage: '@koa/router', declaredIn: ['RouterImplementation', 'Router'], methods: ['use'], wrapWith: 'koaMiddleware', handlers: 'arguments' },
   // Hono 4 (own types; served by @hono/node-server).
-  { framework: 'hono', typesPackage: 'hono', declaredIn: ['Hono'], methods: HONO_VERBS, wrapWith: 'honoRoute', handlers: 'arguments' },
-  { framework: 'hono', typesPackage: 'hono', declaredIn: ['Hono'], methods: ['use'], wrapWith: 'honoMiddleware', handlers: 'arguments' },
+  { kind: 'route', framework: 'hono', typesPackage: 'hono', declaredIn: ['Hono'], methods: HONO_VERBS, wrapWith: 'honoRoute', handlers: 'arguments' },
+  { kind: 'middleware', framework: 'hono', typesPackage: 'hono', declaredIn: ['Hono'], methods: ['use'], wrapWith: 'honoMiddleware', handlers: 'arguments' },
   // node:http and node:https (@types/node): no router, so the span is named by the method alone.
-  { framework: 'node:http', typesPackage: '@types/node', declaredIn: ['http', 'https'], methods: ['createServer'], wrapWith: 'httpHandler', handlers: 'arguments' },
-  { framework: 'node:http', typesPackage: '@types/node', declaredIn: ['Server'], methods: ['on', 'addListener', 'prependListener', 'once'], wrapWith: 'httpHandler', handlers: 'arguments', whenFirstArgument: 'request' },
+  { kind: 'route', framework: 'node:http', typesPackage: '@types/node', declaredIn: ['http', 'https'], methods: ['createServer'], wrapWith: 'httpHandler', handlers: 'arguments' },
+  { kind: 'route', framework: 'node:http', typesPackage: '@types/node', declaredIn: ['Server'], methods: ['on', 'addListener', 'prependListener', 'once'], wrapWith: 'httpHandler', handlers: 'arguments', whenFirstArgument: 'request' },
 ];
 
 export const APP_FACTORY_RULES: readonly AppFactoryRule[] = [
@@ -145,6 +147,51 @@ const AXIOS_METHODS = ['request', 'get', 'delete', 'head', 'options', 'post', 'p
 export const CLIENT_INSTANCE_RULES: readonly ClientInstanceRule[] = [
   { client: 'axios', typesPackage: 'axios', declaredIn: ['Axios'], methods: AXIOS_METHODS, callableIn: ['AxiosInstance', 'AxiosStatic'], wrapWith: 'axios' },
 ];
+
+/**
+ * HTTP clients autotrace sees but does not trace yet: their calls are black boxes, listed in the report as unsupported.
+ * Recognised by import (any call made through a binding of one of `modules`, or `new` of one of `constructs`) or, for
+ * `methods`, by the declaration behind the method as for the traced clients.
+ */
+export interface UnsupportedClientRule {
+  readonly client: string;
+  readonly modules?: readonly string[];
+  /** Only these named exports of the modules (a class to `new`, a function to call); default: every binding. */
+  readonly exports?: readonly string[];
+  readonly typesPackage?: string;
+  readonly declaredIn?: readonly string[];
+  readonly methods?: readonly string[];
+}
+
+export const UNSUPPORTED_CLIENT_RULES: readonly UnsupportedClientRule[] = [
+  { client: 'got', modules: ['got'] },
+  { client: 'node-fetch', modules: ['node-fetch'] },
+  { client: 'superagent', modules: ['superagent'] },
+  { client: 'ky', modules: ['ky'] },
+  { client: 'needle', modules: ['needle'] },
+  { client: 'request', modules: ['request', 'request-promise', 'request-promise-native'] },
+  { client: 'cross-fetch', modules: ['cross-fetch', 'isomorphic-fetch'] },
+  { client: 'http2', modules: ['http2', 'node:http2'], exports: ['connect'] },
+  { client: 'http2', typesPackage: '@types/node', declaredIn: ['ClientHttp2Session'], methods: ['request'] },
+  { client: 'undici Dispatcher', modules: ['undici'], exports: ['Pool', 'Client', 'Agent', 'BalancedPool', 'ProxyAgent', 'RetryAgent', 'EnvHttpProxyAgent', 'stream', 'pipeline', 'connect', 'upgrade'] },
+  { client: 'undici Dispatcher', typesPackage: 'undici', declaredIn: ['Dispatcher'], methods: ['request', 'stream', 'pipeline', 'dispatch', 'connect', 'upgrade'] },
+];
+
+/**
+ * Modules whose values autotrace traces when it can see their types. A value typed `any` that comes from one of them
+ * (`const express = require('express')` in a .ts file) cannot be traced by type and is reported, naming its origin.
+ */
+export const TRACED_MODULES: Readonly<Record<string, { readonly framework?: string; readonly client?: string }>> = {
+  express: { framework: 'express' },
+  fastify: { framework: 'fastify' },
+  koa: { framework: 'koa' },
+  '@koa/router': { framework: 'koa' },
+  hono: { framework: 'hono' },
+  http: { framework: 'node:http', client: 'node:http' },
+  https: { framework: 'node:http', client: 'node:http' },
+  axios: { client: 'axios' },
+  undici: { client: 'undici' },
+};
 
 /** The module emitted code imports the runtime from. */
 export const RUNTIME_MODULE = 'autotrace/runtime';

@@ -1,0 +1,279 @@
+import type * as ts from 'typescript';
+import type { Core } from './core';
+import { isFileIgnored, isStatementIgnored, mentionsIgnore } from './directives';
+import type { Gap } from './gaps';
+import {
+  isRuntimeCall,
+  matchAppFactory,
+  matchClientCall,
+  matchClientInstance,
+  matchClientValue,
+  matchGlobalClient,
+  matchRegistration,
+  type RegistrationMatch,
+} from './recognise';
+import type { SiteRecord } from './report';
+import {
+  mayCreateApps,
+  type AppFactoryRule,
+  type ClientCallRule,
+  type ClientInstanceRule,
+  type GlobalClientRule,
+  type RegistrationRule,
+} from './rules';
+import { enclosingFunctionName, locate, ownName, urlTemplate, type SiteInfo } from './sites';
+import { matchDynamicCall, matchUnsupportedClient, matchUntypedSite, type UnsupportedMatch } from './unsupported';
+
+// Recognise and decide, once per file: every site autotrace sees becomes a record (for the report), and every site
+// it will rewrite an action keyed by its original node (for the transform). The transform only applies actions, so
+// the report and the emitted code cannot disagree.
+
+/** What the transform does at one original node. */
+export type Action =
+  | { readonly type: 'wrapArguments'; readonly rule: RegistrationRule; readonly sites: ReadonlyMap<number, SiteInfo> }
+  | { readonly type: 'wrapProperty'; readonly rule: RegistrationRule; readonly optionsIndex: number; readonly property: string; readonly site: SiteInfo }
+  | { readonly type: 'wrapApp'; readonly rule: AppFactoryRule; readonly site: SiteInfo | undefined }
+  | { readonly type: 'redirectGlobal'; readonly rule: GlobalClientRule; readonly site: SiteInfo }
+  | { readonly type: 'callThrough'; readonly rule: ClientCallRule; readonly site: SiteInfo }
+  | { readonly type: 'callOnFacade'; readonly rule: ClientInstanceRule; readonly site: SiteInfo };
+
+export interface FilePlan {
+  readonly records: readonly SiteRecord[];
+  readonly gaps: readonly Gap[];
+  readonly actions: ReadonlyMap<ts.Node, Action>;
+}
+
+/** Why a site is left alone on purpose: the report's status and reason. */
+interface OptOut {
+  readonly status: 'ignored' | 'excluded';
+  readonly reason: string;
+}
+
+const EXCLUDED: OptOut = { status: 'excluded', reason: 'its file matches the exclude option' };
+const IGNORED_FILE: OptOut = { status: 'ignored', reason: 'its file opts out with // @autotrace-ignore-file' };
+const IGNORED: OptOut = { status: 'ignored', reason: 'its statement opts out with // @autotrace-ignore' };
+
+export function planFile(core: Core, file: ts.SourceFile): FilePlan {
+  const { ts: ts_ } = core;
+  const records: SiteRecord[] = [];
+  const gaps: Gap[] = [];
+  const actions = new Map<ts.Node, Action>();
+  if (file.isDeclarationFile) return { records, gaps, actions };
+  const checksDirectives = mentionsIgnore(file.text);
+  const checksFactories = mayCreateApps(file.text);
+  const fileOptOut = core.isExcluded(file.fileName) ? EXCLUDED : isFileIgnored(ts_, file) ? IGNORED_FILE : undefined;
+
+  /** Records a site; acts on it only when nobody opted it out. */
+  const site = (node: ts.Node, fields: SiteFields, optedOut: OptOut | undefined, action?: Action) => {
+    const where = locate(core.projectRoot, node, undefined);
+    if (optedOut) {
+      records.push({ ...where, ...fields, status: optedOut.status, reason: optedOut.reason });
+      return;
+    }
+    records.push({ ...where, ...fields, status: 'instrumented' });
+    if (action) actions.set(node, action);
+  };
+  /** Records a site autotrace sees but leaves as written, with what it is and why. */
+  const unsupported = (node: ts.Node, match: UnsupportedMatch, optedOut: OptOut | undefined) => {
+    const { what, why, ...fields } = match;
+    if (optedOut) return site(node, fields, optedOut);
+    const where = locate(core.projectRoot, node, undefined);
+    records.push({ ...where, ...fields, status: 'unsupported', reason: `${what}: ${why}` });
+    gaps.push({ file: where.file, line: where.line, column: where.column, what, why });
+  };
+
+  const visitCall = (call: ts.CallExpression, optedOut: OptOut | undefined): void => {
+    if (isRuntimeCall(core, call)) return;
+    const registration = matchRegistration(core, call);
+    if (registration) return visitRegistration(call, registration, optedOut);
+    if (checksFactories && visitFactory(call, optedOut)) return;
+    const global = matchGlobalClient(core, call);
+    const client = global ? undefined : matchClientCall(core, call);
+    const instance = global || client ? undefined : matchClientInstance(core, call);
+    const clientName = global?.client ?? client?.client ?? instance?.rule.client;
+    if (clientName !== undefined) {
+      const fields = { kind: 'client' as const, client: clientName, ...clientFacts(core, call, instance !== undefined) };
+      if (instance && isRuntimeCall(core, instance.instance)) return site(call, fields, optedOut); // traced already
+      if (isOptionalCall(ts_, call)) {
+        const what = `optional call ${call.expression.getText()}?.(…)`;
+        return unsupported(call, { ...fields, what, why: 'it may mean "only if there is one"; call it plainly to trace it' }, optedOut);
+      }
+      const info = clientSite(core, call);
+      const action: Action = global
+        ? { type: 'redirectGlobal', rule: global, site: info }
+        : client
+          ? { type: 'callThrough', rule: client, site: info }
+          : { type: 'callOnFacade', rule: instance!.rule, site: info };
+      return site(call, fields, optedOut, action);
+    }
+    const black = matchDynamicCall(core, call) ?? matchUnsupportedClient(core, call) ?? matchUntypedSite(core, call);
+    if (black) unsupported(call, black, optedOut);
+  };
+
+  const visitRegistration = (call: ts.CallExpression, match: RegistrationMatch, optedOut: OptOut | undefined): void => {
+    const { rule } = match;
+    const fields = { kind: rule.kind, framework: rule.framework, ...registrationFacts(core, call, rule) };
+    if (typeof rule.handlers === 'object') {
+      if (match.optionsIndex === undefined) {
+        const what = `${call.expression.getText()}(options) with options that are not an object literal`;
+        const why = 'its handler cannot be wrapped where it is written; the request still gets its span from the app';
+        return unsupported(call, { ...fields, what, why }, optedOut);
+      }
+      const options = call.arguments[match.optionsIndex] as ts.ObjectLiteralExpression;
+      const property = rule.handlers.property;
+      const handler = handlerProperty(ts_, options, property);
+      if (!handler) return;
+      if (ts_.isPropertyAssignment(handler) && isRuntimeCall(core, handler.initializer)) return site(call, fields, optedOut);
+      const info = handlerSite(core, options, undefined, undefined);
+      return site(call, fields, optedOut, { type: 'wrapProperty', rule, optionsIndex: match.optionsIndex, property, site: info });
+    }
+    // No handler among the arguments: `app.get('env')` reads a setting.
+    if (match.handlerIndexes.length === 0) return;
+    const sites = new Map<number, SiteInfo>();
+    for (const index of match.handlerIndexes) {
+      const original = call.arguments[index]!;
+      if (!isRuntimeCall(core, original)) sites.set(index, handlerSite(core, original, ownName(ts_, original), match.mountPath));
+    }
+    site(call, fields, optedOut, sites.size > 0 ? { type: 'wrapArguments', rule, sites } : undefined);
+  };
+
+  /** `express()`, `new Koa()`: true when the node is an app factory (recorded, and wrapped unless it already is). */
+  const visitFactory = (node: ts.CallExpression | ts.NewExpression, optedOut: OptOut | undefined): boolean => {
+    const rule = matchAppFactory(core, node);
+    if (!rule) return false;
+    const fields = { kind: 'app' as const, framework: rule.framework };
+    if (isRuntimeCall(core, node.parent)) {
+      site(node, fields, optedOut);
+      return true;
+    }
+    const info = core.options.redactQueryParams ? { ...locate(core.projectRoot, node, undefined), ...processWide(core) } : undefined;
+    site(node, fields, optedOut, { type: 'wrapApp', rule, site: info });
+    return true;
+  };
+
+  const walk = (node: ts.Node, inherited: OptOut | undefined): void => {
+    let optedOut = inherited;
+    if (!optedOut && checksDirectives && (ts_.isStatement(node) || ts_.isClassElement(node)) && isStatementIgnored(ts_, file, node)) {
+      optedOut = IGNORED;
+    }
+    if ((ts_.isIdentifier(node) || ts_.isPropertyAccessExpression(node)) && !isRuntimeCall(core, node.parent)) {
+      const value = matchClientValue(core, node);
+      if (value) {
+        const what = `${value} passed as a value`;
+        unsupported(node, { kind: 'client', client: value, what, why: 'calls made through it are not traced; call it where it is used' }, optedOut);
+      }
+    }
+    if (ts_.isCallExpression(node)) visitCall(node, optedOut);
+    else if (ts_.isNewExpression(node) && !(checksFactories && visitFactory(node, optedOut))) {
+      const black = matchUnsupportedClient(core, node);
+      if (black) unsupported(node, black, optedOut);
+    }
+    ts_.forEachChild(node, (child) => walk(child, optedOut));
+  };
+
+  walk(file, fileOptOut);
+  return { records, gaps, actions };
+}
+
+type SiteFields = Omit<SiteRecord, 'file' | 'line' | 'column' | 'status' | 'reason'>;
+
+/** Settings every site of a build carries to the runtime, which applies them to the whole process. */
+function processWide(core: Core): Pick<SiteInfo, 'redactQueryParams'> {
+  const { redactQueryParams } = core.options;
+  return redactQueryParams !== undefined ? { redactQueryParams } : {};
+}
+
+/** Where a handler is: it names the SERVER span's code.* attributes. */
+function handlerSite(core: Core, node: ts.Node, functionName: string | undefined, mount: string | undefined): SiteInfo {
+  return { ...locate(core.projectRoot, node, functionName), ...(mount !== undefined ? { mount } : {}), ...processWide(core) };
+}
+
+/** Where a client call is, what its URL's path template is, and where it may propagate to. */
+function clientSite(core: Core, call: ts.CallExpression): SiteInfo {
+  const url = urlArgument(core.ts, call);
+  const template = url && urlTemplate(core.ts, url);
+  const { propagateTo } = core.options;
+  return {
+    ...locate(core.projectRoot, call, enclosingFunctionName(core.ts, call)),
+    ...(template !== undefined ? { urlTemplate: template } : {}),
+    ...(propagateTo !== undefined ? { propagateTo } : {}),
+    ...processWide(core),
+  };
+}
+
+/** The URL of a client call: its first argument, or the `url` of a config object passed first (axios). */
+function urlArgument(ts_: typeof ts, call: ts.CallExpression): ts.Expression | undefined {
+  const first = call.arguments[0];
+  if (!first || !ts_.isObjectLiteralExpression(first)) return first;
+  return literalProperty(ts_, first, 'url');
+}
+
+function literalProperty(ts_: typeof ts, object: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
+  for (const property of object.properties) {
+    if (ts_.isPropertyAssignment(property) && ts_.isIdentifier(property.name) && property.name.text === name) return property.initializer;
+  }
+  return undefined;
+}
+
+const NOT_A_METHOD = new Set(['use', 'all', 'on', 'route', 'createServer', 'addListener', 'prependListener', 'once', 'request', 'del']);
+
+/** The report's method and route of a registration, where the source says them. */
+function registrationFacts(core: Core, call: ts.CallExpression, rule: RegistrationRule): { method?: string; route?: string } {
+  const ts_ = core.ts;
+  const callee = call.expression;
+  const name = ts_.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+  const facts: { method?: string; route?: string } = {};
+  if (name === 'del') facts.method = 'DELETE';
+  else if (name && !NOT_A_METHOD.has(name)) facts.method = name.toUpperCase();
+  const first = call.arguments[0];
+  if (typeof rule.handlers === 'object' && first && ts_.isObjectLiteralExpression(first)) {
+    const method = literalProperty(ts_, first, 'method');
+    const url = literalProperty(ts_, first, 'url');
+    if (method && ts_.isStringLiteralLike(method)) facts.method = method.text.toUpperCase();
+    if (url && ts_.isStringLiteralLike(url)) facts.route = url.text;
+  } else if (name === 'on' && first && ts_.isStringLiteralLike(first) && rule.framework === 'hono') {
+    facts.method = first.text.toUpperCase();
+    const second = call.arguments[1];
+    if (second && ts_.isStringLiteralLike(second)) facts.route = second.text;
+  } else if (first && ts_.isStringLiteralLike(first) && rule.whenFirstArgument === undefined) {
+    facts.route = first.text;
+  }
+  return facts;
+}
+
+const INSTANCE_METHODS = new Set(['get', 'delete', 'head', 'options', 'post', 'put', 'patch']);
+
+/** The report's method and url.template of a client call, where the source says them. */
+function clientFacts(core: Core, call: ts.CallExpression, onInstance: boolean): { method?: string; urlTemplate?: string } {
+  const ts_ = core.ts;
+  const facts: { method?: string; urlTemplate?: string } = {};
+  const callee = call.expression;
+  const name = ts_.isPropertyAccessExpression(callee) ? callee.name.text.replace(/Form$/, '') : undefined;
+  if (onInstance && name && INSTANCE_METHODS.has(name)) facts.method = name.toUpperCase();
+  else if (name === 'get' && !onInstance) facts.method = 'GET';
+  for (const argument of call.arguments.slice(0, 2)) {
+    const method = ts_.isObjectLiteralExpression(argument) ? literalProperty(ts_, argument, 'method') : undefined;
+    if (method && ts_.isStringLiteralLike(method)) facts.method = method.text.toUpperCase();
+  }
+  const url = urlArgument(ts_, call);
+  const template = url && urlTemplate(ts_, url);
+  if (template !== undefined) facts.urlTemplate = template;
+  return facts;
+}
+
+/** The options literal's handler property (`handler: h`, `{ handler }`, `handler() {}`). */
+function handlerProperty(ts_: typeof ts, options: ts.ObjectLiteralExpression, name: string): ts.ObjectLiteralElementLike | undefined {
+  return options.properties.find(
+    (property) =>
+      property.name !== undefined &&
+      ts_.isIdentifier(property.name) &&
+      property.name.text === name &&
+      (ts_.isPropertyAssignment(property) || ts_.isShorthandPropertyAssignment(property) || ts_.isMethodDeclaration(property)),
+  );
+}
+
+/** `f?.()`, `x?.f()`: a call that may not happen. */
+function isOptionalCall(ts_: typeof ts, call: ts.CallExpression): boolean {
+  const callee = call.expression;
+  return call.questionDotToken !== undefined || (ts_.isPropertyAccessExpression(callee) && callee.questionDotToken !== undefined);
+}

@@ -1,0 +1,67 @@
+import type * as ts from 'typescript';
+
+// Which local names of a file are bound to which module, read from its import and require statements alone (no
+// checker): `import x from 'm'`, `import * as x from 'm'`, `import { a as x } from 'm'`, `import x = require('m')`,
+// `const x = require('m')`, `const { a: x } = require('m')`. Read once per file.
+
+export interface ModuleBinding {
+  readonly module: string;
+  /** The export the name is bound to: a named export, `default`, or `*` for the whole module. */
+  readonly imported: string;
+}
+
+const bindingsByFile = new WeakMap<ts.SourceFile, ReadonlyMap<string, ModuleBinding>>();
+
+export function moduleBindings(ts_: typeof ts, file: ts.SourceFile): ReadonlyMap<string, ModuleBinding> {
+  let bindings = bindingsByFile.get(file);
+  if (!bindings) bindingsByFile.set(file, (bindings = readBindings(ts_, file)));
+  return bindings;
+}
+
+function readBindings(ts_: typeof ts, file: ts.SourceFile): Map<string, ModuleBinding> {
+  const map = new Map<string, ModuleBinding>();
+  for (const statement of file.statements) {
+    if (ts_.isImportDeclaration(statement) && ts_.isStringLiteral(statement.moduleSpecifier)) {
+      const module = statement.moduleSpecifier.text;
+      const clause = statement.importClause;
+      if (!clause || clause.isTypeOnly) continue;
+      if (clause.name) map.set(clause.name.text, { module, imported: 'default' });
+      const named = clause.namedBindings;
+      if (named && ts_.isNamespaceImport(named)) map.set(named.name.text, { module, imported: '*' });
+      if (named && ts_.isNamedImports(named)) {
+        for (const element of named.elements) {
+          if (element.isTypeOnly) continue;
+          map.set(element.name.text, { module, imported: (element.propertyName ?? element.name).text });
+        }
+      }
+    } else if (ts_.isImportEqualsDeclaration(statement) && ts_.isExternalModuleReference(statement.moduleReference)) {
+      const expression = statement.moduleReference.expression;
+      if (ts_.isStringLiteral(expression)) map.set(statement.name.text, { module: expression.text, imported: '*' });
+    } else if (ts_.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) {
+        const module = declaration.initializer && requiredModule(ts_, declaration.initializer);
+        if (module === undefined) continue;
+        if (ts_.isIdentifier(declaration.name)) map.set(declaration.name.text, { module, imported: '*' });
+        else if (ts_.isObjectBindingPattern(declaration.name)) {
+          for (const element of declaration.name.elements) {
+            const key = element.propertyName ?? element.name;
+            if (ts_.isIdentifier(element.name) && ts_.isIdentifier(key)) map.set(element.name.text, { module, imported: key.text });
+          }
+        }
+      }
+    }
+  }
+  return map;
+}
+
+/** `require('m')`: the module it names. */
+export function requiredModule(ts_: typeof ts, node: ts.Expression): string | undefined {
+  if (!ts_.isCallExpression(node) || !ts_.isIdentifier(node.expression) || node.expression.text !== 'require') return undefined;
+  const [first] = node.arguments;
+  return first && ts_.isStringLiteral(first) ? first.text : undefined;
+}
+
+/** `node:http` and `http` are one module. */
+export function moduleName(specifier: string): string {
+  return specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+}

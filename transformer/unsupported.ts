@@ -1,0 +1,191 @@
+import type * as ts from 'typescript';
+import { moduleBindings, moduleName, type ModuleBinding } from './imports';
+import { declaredBy, type Recogniser } from './recognise';
+import {
+  CLIENT_INSTANCE_RULES,
+  isCandidateClientName,
+  isCandidateMethod,
+  REGISTRATION_RULES,
+  TRACED_MODULES,
+  UNSUPPORTED_CLIENT_RULES,
+} from './rules';
+import type { SiteKind } from './report';
+
+// "What does autotrace see but not trace?" — the black boxes of the report, each with what it is and why it stays
+// untouched. Pure questions over original nodes, like recognise.ts; nothing here builds nodes.
+
+export interface UnsupportedMatch {
+  readonly kind: SiteKind;
+  readonly framework?: string;
+  readonly client?: string;
+  /** The shape, as written: `app[method](…)`, `got(…)`. */
+  readonly what: string;
+  readonly why: string;
+}
+
+/** `app[method](path, handler)`, `api[verb](url)`: a registration or client call whose method is chosen at run time. */
+export function matchDynamicCall(r: Recogniser, call: ts.CallExpression): UnsupportedMatch | undefined {
+  const callee = call.expression;
+  if (!r.ts.isElementAccessExpression(callee)) return undefined;
+  const type = r.checker.getTypeAtLocation(callee.expression);
+  const has = (name: string, owners: readonly string[], typesPackage: string) =>
+    (r.checker.getPropertyOfType(type, name)?.declarations ?? []).some((d) => declaredBy(r, d, owners, typesPackage));
+  const receiver = callee.expression.getText();
+  const registration = REGISTRATION_RULES.find((rule) => rule.methods.some((m) => has(m, rule.declaredIn, rule.typesPackage)));
+  if (registration) {
+    return {
+      kind: 'route',
+      framework: registration.framework,
+      what: `dynamic registration ${receiver}[…](…)`,
+      why: 'the method is chosen at run time, so its handlers are not wrapped; requests still get their span from the app',
+    };
+  }
+  const instance = CLIENT_INSTANCE_RULES.find((rule) => rule.methods.some((m) => has(m, rule.declaredIn, rule.typesPackage)));
+  if (instance) {
+    return {
+      kind: 'client',
+      client: instance.client,
+      what: `dynamic call ${receiver}[…](…)`,
+      why: 'the method is chosen at run time; call it by name to trace it',
+    };
+  }
+  return undefined;
+}
+
+/** A call or `new` through an HTTP client autotrace does not support yet: got, node-fetch, superagent, http2, … */
+export function matchUnsupportedClient(r: Recogniser, node: ts.CallExpression | ts.NewExpression): UnsupportedMatch | undefined {
+  const callee = node.expression;
+  const why = 'this client is not supported yet: its calls are not traced and carry no trace context';
+  // Typed rows: a method declared by the client's own types (`session.request()` on an http2 session).
+  if (r.ts.isCallExpression(node) && r.ts.isPropertyAccessExpression(callee) && r.ts.isIdentifier(callee.name)) {
+    const name = callee.name.text;
+    const typed = UNSUPPORTED_CLIENT_RULES.filter((rule) => rule.methods?.includes(name) && r.hasPackage(rule.typesPackage!));
+    if (typed.length > 0) {
+      const declarations = r.checker.getSymbolAtLocation(callee.name)?.declarations ?? [];
+      const rule = typed.find((candidate) => declarations.some((d) => declaredBy(r, d, candidate.declaredIn!, candidate.typesPackage!)));
+      if (rule) return { kind: 'client', client: rule.client, what: `${rule.client} ${callee.getText()}(…)`, why };
+    }
+  }
+  // Import rows: anything called or constructed through a binding of the module.
+  const reference = importReference(r, callee);
+  if (!reference) return undefined;
+  const module = moduleName(reference.binding.module);
+  const rule = UNSUPPORTED_CLIENT_RULES.find(
+    (candidate) =>
+      candidate.modules?.some((m) => moduleName(m) === module) &&
+      (!candidate.exports || candidate.exports.includes(reference.member ?? reference.binding.imported)),
+  );
+  if (!rule) return undefined;
+  const shape = r.ts.isNewExpression(node) ? `new ${callee.getText()}(…)` : `${callee.getText()}(…)`;
+  return { kind: 'client', client: rule.client, what: shape, why };
+}
+
+/**
+ * `app.get(…)`, `express()`, `axios.get(…)` where the checker sees `any` or `unknown` (a `require` in a .ts file, an
+ * untyped parameter) but the value plainly comes from a module autotrace traces: recognition by type cannot vouch
+ * for it, so it is reported with its origin rather than guessed at.
+ */
+export function matchUntypedSite(r: Recogniser, call: ts.CallExpression): UnsupportedMatch | undefined {
+  const callee = call.expression;
+  let receiver: ts.Expression;
+  let member: string | undefined;
+  if (r.ts.isPropertyAccessExpression(callee) && r.ts.isIdentifier(callee.name)) {
+    member = callee.name.text;
+    if (!isCandidateMethod(member) && !isCandidateClientName(member)) return undefined;
+    receiver = callee.expression;
+  } else if (r.ts.isIdentifier(callee)) {
+    receiver = callee;
+  } else {
+    return undefined;
+  }
+  if (!(r.checker.getTypeAtLocation(receiver).flags & (r.ts.TypeFlags.Any | r.ts.TypeFlags.Unknown))) return undefined;
+  const origin = originOf(r, receiver, 0);
+  const traced = origin && TRACED_MODULES[moduleName(origin.module)];
+  if (!origin || !traced) return undefined;
+  const what = `${callee.getText()}(…) on a value typed any (it comes from ${origin.text})`;
+  const why = `not traced: autotrace recognises sites by type; import the module with its types (import … from '${origin.module}')`;
+  if (member === undefined) {
+    // The module or a value from it, called: `express()` makes an app, `axios(config)` makes a request.
+    if (traced.framework && !traced.client) return { kind: 'app', framework: traced.framework, what, why };
+    if (traced.client && !traced.framework) return { kind: 'client', client: traced.client, what, why };
+    return undefined;
+  }
+  // `http.get(url)` is a client call on the module itself; on a server made from it, `get` means nothing.
+  if (traced.client && isCandidateClientName(member) && (!traced.framework || origin.isModule)) {
+    return { kind: 'client', client: traced.client, what, why };
+  }
+  const registers = REGISTRATION_RULES.some(
+    (rule) =>
+      rule.framework === traced.framework &&
+      rule.methods.includes(member) &&
+      (rule.whenFirstArgument === undefined || literalText(r, call.arguments[0]) === rule.whenFirstArgument),
+  );
+  // A registration passes something besides strings (`app.get('env')` reads a setting).
+  if (registers && call.arguments.some((arg) => !r.ts.isStringLiteralLike(arg))) {
+    return { kind: member === 'use' ? 'middleware' : 'route', framework: traced.framework, what, why };
+  }
+  return undefined;
+}
+
+function literalText(r: Recogniser, node: ts.Expression | undefined): string | undefined {
+  return node && r.ts.isStringLiteralLike(node) ? node.text : undefined;
+}
+
+interface Origin {
+  readonly module: string;
+  /** How the value came about, for the reason: `express()`, `require('axios')`. */
+  readonly text: string;
+  /** The module itself (`http`), not a value made from it (`http.createServer()`). */
+  readonly isModule: boolean;
+}
+
+/** Where a value comes from, followed through `const`/`let` initializers within the program: a module, or a call on one. */
+function originOf(r: Recogniser, node: ts.Expression, depth: number): Origin | undefined {
+  if (depth > 8) return undefined;
+  while (r.ts.isParenthesizedExpression(node) || r.ts.isAsExpression(node) || r.ts.isNonNullExpression(node)) node = node.expression;
+  if (r.ts.isIdentifier(node)) {
+    const reference = importReference(r, node);
+    if (reference) return { module: reference.binding.module, text: `'${reference.binding.module}'`, isModule: true };
+    const declaration = r.checker.getSymbolAtLocation(node)?.valueDeclaration;
+    if (declaration && r.ts.isVariableDeclaration(declaration) && declaration.initializer && r.ts.isIdentifier(declaration.name)) {
+      return originOf(r, declaration.initializer, depth + 1);
+    }
+    return undefined;
+  }
+  if (r.ts.isPropertyAccessExpression(node)) {
+    const inner = originOf(r, node.expression, depth + 1);
+    return inner && { ...inner, text: node.getText(), isModule: false };
+  }
+  if (r.ts.isCallExpression(node) || r.ts.isNewExpression(node)) {
+    const inner = originOf(r, node.expression, depth + 1);
+    return inner && { module: inner.module, text: `${r.ts.isNewExpression(node) ? 'new ' : ''}${node.expression.getText()}()`, isModule: false };
+  }
+  return undefined;
+}
+
+/** The import binding an expression is made through (`got`, `got.get`, `undici.Pool`), when it is one. */
+function importReference(r: Recogniser, node: ts.Expression): { binding: ModuleBinding; member: string | undefined } | undefined {
+  let root = node;
+  let member: string | undefined;
+  if (r.ts.isPropertyAccessExpression(node) && r.ts.isIdentifier(node.expression)) {
+    root = node.expression;
+    member = node.name.text;
+  }
+  if (!r.ts.isIdentifier(root)) return undefined;
+  const binding = moduleBindings(r.ts, root.getSourceFile()).get(root.text);
+  if (!binding || isShadowed(r, root)) return undefined;
+  return { binding, member: binding.imported === '*' || binding.imported === 'default' ? member : undefined };
+}
+
+/** True when the name refers to a local declaration rather than the file's top-level import or require binding. */
+function isShadowed(r: Recogniser, id: ts.Identifier): boolean {
+  const declaration = r.checker.getSymbolAtLocation(id)?.declarations?.[0];
+  if (!declaration) return false;
+  if (r.ts.isImportClause(declaration) || r.ts.isImportSpecifier(declaration) || r.ts.isNamespaceImport(declaration) || r.ts.isImportEqualsDeclaration(declaration)) {
+    return false;
+  }
+  // `const x = require('m')` / `const { a } = require('m')` at the top level of the file.
+  let node: ts.Node = declaration;
+  while (!r.ts.isVariableStatement(node) && node.parent && !r.ts.isSourceFile(node.parent)) node = node.parent;
+  return !(r.ts.isVariableStatement(node) && r.ts.isSourceFile(node.parent));
+}
