@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { Report } from '../report';
+import { sitesByFile } from './table';
+import { loadProject, noPluginsAdvice, reportOf, typescriptOf, type TypeScriptInfo } from './project';
+import { DEFAULT_REPORT } from '../options';
+
+// `autotrace check`: did this build really trace? For every source file the report says holds traced sites, the
+// emitted JavaScript must call the runtime at least once per site. Meant for CI, right after the build.
+
+export interface CheckResult {
+  readonly ok: boolean;
+  readonly text: string;
+}
+
+/** Emitted code calls the runtime as `__autotrace.<export>(`. */
+const RUNTIME_CALL = /__autotrace\.\w+\(/g;
+
+export function check(tsconfig: string): CheckResult {
+  const configPath = resolve(tsconfig);
+  const typescript = typescriptOf(dirname(configPath));
+  const { report, outputOf } = typescript?.api ? fromProject(tsconfig) : fromReportFile(configPath, typescript);
+  const problems: string[] = [];
+  let files = 0;
+  let sites = 0;
+  for (const [file, records] of sitesByFile(report)) {
+    const traced = records.filter((record) => record.status === 'instrumented').length;
+    if (traced === 0) continue;
+    files++;
+    sites += traced;
+    const output = outputOf(file);
+    if (!output || !existsSync(output)) {
+      problems.push(`${file}: no emitted JavaScript at ${output ? relative(process.cwd(), output) : '(unknown)'}: run the build first`);
+      continue;
+    }
+    const calls = readFileSync(output, 'utf8').match(RUNTIME_CALL)?.length ?? 0;
+    if (calls === 0) problems.push(`${file}: ${traced} traced sites, but ${relative(process.cwd(), output)} is untraced`);
+    else if (calls < traced) problems.push(`${file}: ${traced} traced sites, but ${relative(process.cwd(), output)} calls the runtime only ${calls} times (an older build?)`);
+  }
+  const version = typescript ? `TypeScript ${typescript.version}` : 'no TypeScript installed';
+  if (problems.length === 0) {
+    return { ok: true, text: `autotrace check: ${files} files with ${sites} traced sites, all emitted traced (${version})\n` };
+  }
+  const untraced = problems.some((p) => p.includes('is untraced'));
+  const cause = untraced
+    ? `Likely cause: the output was built by a compiler that ran no plugins: TypeScript 7, an unpatched tsc (reinstalling ` +
+      'typescript drops the ts-patch patch: run `ts-patch install` again, or build with tspc), or esbuild/tsx/swc.\n' +
+      (typescript && !typescript.api ? `${noPluginsAdvice(typescript)}\n` : '')
+    : '';
+  return {
+    ok: false,
+    text: `autotrace check failed (${version}):\n${problems.map((p) => `  ${p}`).join('\n')}\n${cause}`,
+  };
+}
+
+type Source = { report: Report; outputOf: (file: string) => string | undefined };
+
+/** With the compiler API: the report as the build sees it, and TypeScript's own answer to where each file is emitted. */
+function fromProject(tsconfig: string): Source {
+  const project = loadProject(tsconfig);
+  const api = project.typescript.api;
+  const root = dirname(project.configPath);
+  return {
+    report: reportOf(project),
+    outputOf: (file) =>
+      api
+        .getOutputFileNames(project.parsed, resolve(root, file), !api.sys.useCaseSensitiveFileNames)
+        .find((name) => /\.[mc]?js$/.test(name)),
+  };
+}
+
+/**
+ * Without it (TypeScript 7): the committed report, and the outDir/rootDir of the tsconfig itself (a file that
+ * `extends` another is read for its own settings only).
+ */
+function fromReportFile(configPath: string, typescript: TypeScriptInfo | undefined): Source {
+  const root = dirname(configPath);
+  const reportPath = join(root, DEFAULT_REPORT);
+  if (!existsSync(reportPath)) throw new Error(`${noPluginsAdvice(typescript)}\nNo ${DEFAULT_REPORT} to check against either.`);
+  const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
+  const config = JSON.parse(stripJsonComments(readFileSync(configPath, 'utf8'))) as { compilerOptions?: { outDir?: string; rootDir?: string } };
+  const outDir = config.compilerOptions?.outDir;
+  const rootDir = config.compilerOptions?.rootDir ?? commonDir(report.sites.map((site) => dirname(site.file)));
+  return {
+    report,
+    outputOf: (file) => {
+      const js = file.replace(/\.([mc]?)tsx?$/, '.$1js');
+      return outDir ? resolve(root, outDir, relative(rootDir, js)) : resolve(root, js);
+    },
+  };
+}
+
+function commonDir(dirs: readonly string[]): string {
+  if (dirs.length === 0) return '.';
+  const parts = dirs.map((dir) => dir.split('/'));
+  const common: string[] = [];
+  for (let i = 0; parts.every((p) => p[i] !== undefined && p[i] === parts[0]![i]); i++) common.push(parts[0]![i]!);
+  return common.join('/') || '.';
+}
+
+function stripJsonComments(text: string): string {
+  return text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_match, string) => string ?? '').replace(/,(\s*[}\]])/g, '$1');
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+import { writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { reportJson, summaryLine } from '../report';
+import { check } from './check';
+import { writeHtmlReport } from './html';
+import { CliError, loadProject, reportOf } from './project';
+import { toSarif } from './sarif';
+import { formatTable } from './table';
+
+// The `autotrace` command. Exit codes: 0 fine, 1 the check or the --min gate failed, 2 the command could not run.
+
+const USAGE = `usage:
+  autotrace report [-p tsconfig.json] [--json] [--html DIR] [--sarif FILE] [--min N]
+      every HTTP site of the project and whether it is traced, without building
+  autotrace check [-p tsconfig.json]
+      after a build: fails when a file with traced sites was emitted untraced
+`;
+
+function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      project: { type: 'string', short: 'p', default: 'tsconfig.json' },
+      json: { type: 'boolean', default: false },
+      html: { type: 'string' },
+      sarif: { type: 'string' },
+      min: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (command === 'check') {
+    const result = check(values.project);
+    (result.ok ? process.stdout : process.stderr).write(result.text);
+    return result.ok ? 0 : 1;
+  }
+  if (command !== 'report') throw new CliError(`unknown command "${command}"\n${USAGE}`);
+  const min = values.min === undefined ? undefined : Number(values.min);
+  if (min !== undefined && !(min >= 0 && min <= 100)) throw new CliError(`--min expects a percentage from 0 to 100, got "${values.min}"`);
+  const project = loadProject(values.project);
+  const report = reportOf(project);
+  if (!project.hasPluginEntry) {
+    process.stderr.write(`autotrace: ${values.project} has no "autotrace/transformer" entry in compilerOptions.plugins: builds from it are not traced.\n`);
+  }
+  if (values.json) process.stdout.write(reportJson(report));
+  else process.stdout.write(`${formatTable(report)}${summaryLine(report.summary, undefined)} (TypeScript ${project.typescript.version})\n`);
+  const root = dirname(project.configPath);
+  if (values.html) {
+    const index = writeHtmlReport(report, resolve(values.html), root);
+    process.stderr.write(`autotrace: HTML report at ${relative(process.cwd(), index)}\n`);
+  }
+  if (values.sarif) writeFileSync(resolve(values.sarif), `${JSON.stringify(toSarif(report), null, 2)}\n`);
+  if (min !== undefined && report.summary.coverage < min) {
+    process.stderr.write(`autotrace: coverage ${report.summary.coverage}% is below --min ${min}%\n`);
+    return 1;
+  }
+  return 0;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (error) {
+  const message = error instanceof CliError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? (error as Error).message : String((error as Error).stack ?? error);
+  process.stderr.write(`autotrace: ${message}\n`);
+  process.exitCode = 2;
+}
