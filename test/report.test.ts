@@ -29,9 +29,12 @@ interface Report {
 const cli = join(repoRoot, 'dist', 'transformer', 'cli', 'main.js');
 const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
 
-/** A fresh copy of the fixture under .tmp/ (inside the repo, so its packages resolve from the repo's node_modules). */
-function copyFixture(name: string): string {
-  const dir = join(repoRoot, '.tmp', 'report', name);
+/**
+ * A fresh copy of the fixture inside the repo (so its packages resolve from the repo's node_modules): under .tmp/,
+ * or under `under` (compat/ts7/work, where `typescript` resolves to TypeScript 7 first).
+ */
+function copyFixture(name: string, under = join(repoRoot, '.tmp', 'report')): string {
+  const dir = join(under, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   cpSync(join(fixturesDir, 'report'), dir, { recursive: true, filter: (src) => !/node_modules|[\\/]out$|autotrace-report\.json$/.test(src) });
@@ -240,4 +243,30 @@ describe('autotrace check', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('src/app.ts: no emitted JavaScript at out/app.js: run the build first');
   });
+});
+
+describe('with TypeScript 7, whose compiler runs no plugins', () => {
+  const ts7 = join(repoRoot, 'compat', 'ts7');
+
+  it('check passes on a traced build and catches an untraced one, naming TypeScript 7; report says what to do', async () => {
+    expect(existsSync(join(ts7, 'node_modules', 'typescript')), 'run: npm ci --prefix compat/ts7').toBe(true);
+    const dir = copyFixture('report', join(ts7, 'work'));
+    expect((await tspcBuild(dir)).code).toBe(0); // TypeScript 5.9 + ts-patch (the repo's): traced, report written
+    const traced = await autotrace(dir, 'check');
+    expect(traced.stdout).toBe('autotrace check: 2 files with 9 traced sites, all emitted traced (TypeScript 7.0.2)\n');
+    expect(traced.code).toBe(0);
+
+    const native = await run(join(ts7, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], dir);
+    expect(native.stdout + native.stderr).not.toContain('autotrace'); // it never loaded the plugin
+    const untraced = await autotrace(dir, 'check');
+    expect(untraced.code).toBe(1);
+    expect(untraced.stderr).toContain('autotrace check failed (TypeScript 7.0.2)');
+    expect(untraced.stderr).toContain('src/app.ts: 7 traced sites, but out/app.js is untraced');
+    expect(untraced.stderr).toContain('TypeScript 7.0.2 (');
+    expect(untraced.stderr).toContain('has no compiler API and runs no transformer plugins');
+
+    const report = await autotrace(dir, 'report');
+    expect(report.code).toBe(2);
+    expect(report.stderr).toContain('has no compiler API and runs no transformer plugins');
+  }, 120_000);
 });
