@@ -56,7 +56,7 @@ describe('the report a build writes', () => {
   it('lists every site with its status and a reason for each that is not instrumented', () => {
     expect(built.code).toBe(0);
     const report = readReport(project);
-    expect(report.summary).toEqual({ sites: 25, instrumented: 9, ignored: 2, excluded: 1, unsupported: 13, coverage: 40.9 });
+    expect(report.summary).toEqual({ sites: 27, instrumented: 13, ignored: 2, excluded: 1, unsupported: 11, coverage: 54.1 });
     // The reason's first part names the shape; the rest (after `: `) says why and what to do.
     const row = (s: Site) => `${s.file}:${s.line} ${s.kind} ${s.framework ?? s.client} ${s.status}${s.reason ? `: ${s.reason.split(': ')[0]}` : ''}`;
     expect(report.sites.map(row)).toEqual([
@@ -82,9 +82,17 @@ describe('the report a build writes', () => {
       'src/other-clients.ts:10 client http2 unsupported: http2 session.request(…)',
       'src/other-clients.ts:11 client undici Dispatcher unsupported: new Pool(…)',
       'src/other-clients.ts:12 client undici Dispatcher unsupported: undici Dispatcher pool.request(…)',
-      'src/untyped.ts:5 app express unsupported: expressUntyped(…) on a value typed any (it comes from \'express\')',
-      'src/untyped.ts:6 route express unsupported: legacyApp.get(…) on a value typed any (it comes from expressUntyped())',
-      'src/untyped.ts:9 client axios unsupported: axiosUntyped.get(…) on a value typed any (it comes from \'axios\')',
+      'src/untyped.ts:5 app express instrumented',
+      'src/untyped.ts:6 route express instrumented',
+      'src/untyped.ts:9 client axios instrumented',
+      'src/untyped.ts:15 app express instrumented',
+      'src/untyped.ts:16 route express unsupported: server.get(…) on a value typed any (it comes from expressUntyped())',
+    ]);
+    expect(report.sites.filter((s) => s.recogniser === 'imports').map((s) => `${s.file}:${s.line}`)).toEqual([
+      'src/untyped.ts:5',
+      'src/untyped.ts:6',
+      'src/untyped.ts:9',
+      'src/untyped.ts:15',
     ]);
     const users = report.sites.find((s) => s.route === '/users/:id')!;
     expect(users).toMatchObject({ method: 'GET', column: 1 });
@@ -104,7 +112,7 @@ describe('the report a build writes', () => {
 
   it('says it in one summary line, after the black boxes, and is the same on every build', async () => {
     expect(built.stderr.trim().split('\n').pop()).toBe(
-      'autotrace: 25 sites: 9 traced, 3 opted out, 13 black boxes, coverage 40.9% (see autotrace-report.json)',
+      'autotrace: 27 sites: 13 traced, 3 opted out, 11 black boxes, coverage 54.1% (see autotrace-report.json)',
     );
     expect(built.stderr).toContain('autotrace: src/other-clients.ts:7:9: left untouched: got(…)');
     const first = readFileSync(join(project, 'autotrace-report.json'), 'utf8');
@@ -124,15 +132,15 @@ describe('the report a build writes', () => {
     const quiet = await tspcBuild(dir, 'tsconfig.quiet.json');
     expect(quiet.code).toBe(0);
     expect(quiet.stderr).not.toContain('coverage');
-    expect(readReport(dir, 'reports/coverage.json').summary.sites).toBe(25);
+    expect(readReport(dir, 'reports/coverage.json').summary.sites).toBe(27);
     expect(existsSync(join(dir, 'autotrace-report.json'))).toBe(false);
 
     const gated = await tspcBuild(dir, 'tsconfig.gate.json');
     expect(gated.code).not.toBe(0);
     const errors = gated.stdout.split('\n').filter((line) => line.includes('error TS990001'));
     expect(errors).toHaveLength(1);
-    expect(gated.stdout).toContain('autotrace: coverage 40.9% is below minCoverage 90% (9 traced, 13 black boxes):');
-    expect(gated.stdout).toContain('src/untyped.ts:9:10 axiosUntyped.get(…) on a value typed any');
+    expect(gated.stdout).toContain('autotrace: coverage 54.1% is below minCoverage 90% (13 traced, 11 black boxes):');
+    expect(gated.stdout).toContain('src/untyped.ts:16:3 server.get(…) on a value typed any');
     expect(gated.stdout).not.toContain('src/legacy/old-client.ts'); // excluded sites never count against it
   });
 });
@@ -146,7 +154,7 @@ describe('whole program, whatever is emitted this time', () => {
     const rebuilt = await tspcBuild(dir, 'tsconfig.json', undefined, ['--incremental', '--listEmittedFiles']);
     expect(rebuilt.code).toBe(0);
     expect(rebuilt.stdout.match(/TSFILE: .*\.js$/gm)).toEqual([expect.stringContaining('fastify-routes.js')]);
-    expect(readReport(dir).summary.sites).toBe(25);
+    expect(readReport(dir).summary.sites).toBe(27);
   });
 
   it('a watch build rewrites the whole report after each change', async () => {
@@ -169,8 +177,8 @@ describe('whole program, whatever is emitted this time', () => {
       writeFileSync(join(dir, 'src', 'ignored.ts'), 'export const sidecar = () => fetch("http://127.0.0.1:15000/ready");\n');
       await waitFor(2);
       const report = readReport(dir);
-      expect(report.summary).toMatchObject({ sites: 25, instrumented: 10, ignored: 1 });
-      expect(output.match(/autotrace: \d+ sites.*/g)!.pop()).toContain('25 sites: 10 traced');
+      expect(report.summary).toMatchObject({ sites: 27, instrumented: 14, ignored: 1 });
+      expect(output.match(/autotrace: \d+ sites.*/g)!.pop()).toContain('27 sites: 14 traced');
     } finally {
       child.kill();
     }
@@ -185,14 +193,14 @@ describe('autotrace report (the CLI)', () => {
   });
 
   it('prints a table per file, and gates on --min with its exit code', async () => {
-    const table = await autotrace(project, 'report', '--min', '40');
+    const table = await autotrace(project, 'report', '--min', '54');
     expect(table.code).toBe(0);
     expect(table.stdout).toContain('src/app.ts  7/11 traced, coverage 70%');
     expect(table.stdout).toMatch(/23:3 +route express +unsupported +dynamic registration app\[…\]\(…\)/);
-    expect(table.stdout).toContain('autotrace: 25 sites: 9 traced, 3 opted out, 13 black boxes, coverage 40.9% (TypeScript 5.9');
-    const below = await autotrace(project, 'report', '--min', '41');
+    expect(table.stdout).toContain('autotrace: 27 sites: 13 traced, 3 opted out, 11 black boxes, coverage 54.1% (TypeScript 5.9');
+    const below = await autotrace(project, 'report', '--min', '55');
     expect(below.code).toBe(1);
-    expect(below.stderr).toContain('coverage 40.9% is below --min 41%');
+    expect(below.stderr).toContain('coverage 54.1% is below --min 55%');
   });
 
   it('exits 2 with a message on a missing tsconfig, an unknown command or a bad option', async () => {
@@ -210,7 +218,7 @@ describe('autotrace report (the CLI)', () => {
     const sarif = JSON.parse(readFileSync(file, 'utf8'));
     expect(sarif.version).toBe('2.1.0');
     const results = sarif.runs[0].results;
-    expect(results).toHaveLength(13);
+    expect(results).toHaveLength(11);
     expect(results[0]).toMatchObject({
       ruleId: 'autotrace/untraced-site',
       level: 'warning',
@@ -222,7 +230,7 @@ describe('autotrace report (the CLI)', () => {
 describe('autotrace check', () => {
   it('passes on output built with the plugin', async () => {
     const result = await autotrace(project, 'check');
-    expect(result.stdout).toBe('autotrace check: 2 files with 9 traced sites, all emitted traced (TypeScript 5.9.3)\n');
+    expect(result.stdout).toBe('autotrace check: 3 files with 13 traced sites, all emitted traced (TypeScript 5.9.3)\n');
     expect(result.code).toBe(0);
   });
 
@@ -253,7 +261,7 @@ describe('with TypeScript 7, whose compiler runs no plugins', () => {
     const dir = copyFixture('report', join(ts7, 'work'));
     expect((await tspcBuild(dir)).code).toBe(0); // TypeScript 5.9 + ts-patch (the repo's): traced, report written
     const traced = await autotrace(dir, 'check');
-    expect(traced.stdout).toBe('autotrace check: 2 files with 9 traced sites, all emitted traced (TypeScript 7.0.2)\n');
+    expect(traced.stdout).toBe('autotrace check: 3 files with 13 traced sites, all emitted traced (TypeScript 7.0.2)\n');
     expect(traced.code).toBe(0);
 
     const native = await run(join(ts7, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], dir);

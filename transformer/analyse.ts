@@ -1,17 +1,26 @@
 import type * as ts from 'typescript';
-import type { Core } from './core';
+import { typedRecogniser, type Core } from './core';
 import { isFileIgnored, isStatementIgnored, mentionsIgnore } from './directives';
 import type { Gap } from './gaps';
 import {
   isRuntimeCall,
+  isValuePosition,
   matchAppFactory,
   matchClientCall,
   matchClientInstance,
   matchClientValue,
   matchGlobalClient,
   matchRegistration,
+  type Recogniser,
   type RegistrationMatch,
 } from './recognise';
+import {
+  appFactoryByImports,
+  clientCallByImports,
+  clientInstanceByImports,
+  globalClientByImports,
+  registrationByImports,
+} from './recognise-imports';
 import type { SiteRecord } from './report';
 import {
   mayCreateApps,
@@ -61,6 +70,20 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
   if (file.isDeclarationFile) return { records, gaps, actions };
   const checksDirectives = mentionsIgnore(file.text);
   const checksFactories = mayCreateApps(file.text);
+  const typed = typedRecogniser(core);
+  /**
+   * Asks the checker first. Import tracking answers where there is no checker, and where the checker sees only
+   * `any`/`unknown` at `subject` (a `require` in a .ts file): never against a type the checker did resolve.
+   */
+  const ask = <T>(byChecker: (r: Recogniser) => T | undefined, byImports: () => T | undefined, subject: ts.Expression) => {
+    if (typed) {
+      const match = byChecker(typed);
+      if (match) return { match, by: 'checker' as const };
+      if (!(typed.checker.getTypeAtLocation(subject).flags & (ts_.TypeFlags.Any | ts_.TypeFlags.Unknown))) return undefined;
+    }
+    const match = byImports();
+    return match ? { match, by: 'imports' as const } : undefined;
+  };
   const fileOptOut = core.isExcluded(file.fileName) ? EXCLUDED : isFileIgnored(ts_, file) ? IGNORED_FILE : undefined;
 
   /** Records a site; acts on it only when nobody opted it out. */
@@ -84,35 +107,39 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
 
   const visitCall = (call: ts.CallExpression, optedOut: OptOut | undefined): void => {
     if (isRuntimeCall(core, call)) return;
-    const registration = matchRegistration(core, call);
-    if (registration) return visitRegistration(call, registration, optedOut);
+    const callee = call.expression;
+    const receiver = ts_.isPropertyAccessExpression(callee) ? callee.expression : callee;
+    const registration = ask((r) => matchRegistration(r, call), () => registrationByImports(ts_, call), receiver);
+    if (registration) return visitRegistration(call, registration.match, registration.by, optedOut);
     if (checksFactories && visitFactory(call, optedOut)) return;
-    const global = matchGlobalClient(core, call);
-    const client = global ? undefined : matchClientCall(core, call);
-    const instance = global || client ? undefined : matchClientInstance(core, call);
-    const clientName = global?.client ?? client?.client ?? instance?.rule.client;
-    if (clientName !== undefined) {
-      const fields = { kind: 'client' as const, client: clientName, ...clientFacts(core, call, instance !== undefined) };
-      if (instance && isRuntimeCall(core, instance.instance)) return site(call, fields, optedOut); // traced already
+    const global = ask((r) => matchGlobalClient(r, call), () => globalClientByImports(ts_, callee), callee);
+    const client = global ? undefined : ask((r) => matchClientCall(r, call), () => clientCallByImports(ts_, callee), callee);
+    const instance = global || client ? undefined : ask((r) => matchClientInstance(r, call), () => clientInstanceByImports(ts_, call), receiver);
+    const found = global ?? client ?? instance;
+    const clientName = global?.match.client ?? client?.match.client ?? instance?.match.rule.client;
+    if (found && clientName !== undefined) {
+      const fields = { kind: 'client' as const, client: clientName, ...clientFacts(core, call, instance !== undefined), recogniser: found.by };
+      if (instance && isRuntimeCall(core, instance.match.instance)) return site(call, fields, optedOut); // traced already
       if (isOptionalCall(ts_, call)) {
         const what = `optional call ${call.expression.getText()}?.(…)`;
         return unsupported(call, { ...fields, what, why: 'it may mean "only if there is one"; call it plainly to trace it' }, optedOut);
       }
       const info = clientSite(core, call);
       const action: Action = global
-        ? { type: 'redirectGlobal', rule: global, site: info }
+        ? { type: 'redirectGlobal', rule: global.match, site: info }
         : client
-          ? { type: 'callThrough', rule: client, site: info }
-          : { type: 'callOnFacade', rule: instance!.rule, site: info };
+          ? { type: 'callThrough', rule: client.match, site: info }
+          : { type: 'callOnFacade', rule: instance!.match.rule, site: info };
       return site(call, fields, optedOut, action);
     }
-    const black = matchDynamicCall(core, call) ?? matchUnsupportedClient(core, call) ?? matchUntypedSite(core, call);
+    const black =
+      (typed && matchDynamicCall(typed, call)) || matchUnsupportedClient(ts_, typed, call) || (typed && matchUntypedSite(typed, call));
     if (black) unsupported(call, black, optedOut);
   };
 
-  const visitRegistration = (call: ts.CallExpression, match: RegistrationMatch, optedOut: OptOut | undefined): void => {
+  const visitRegistration = (call: ts.CallExpression, match: RegistrationMatch, by: Recognised, optedOut: OptOut | undefined): void => {
     const { rule } = match;
-    const fields = { kind: rule.kind, framework: rule.framework, ...registrationFacts(core, call, rule) };
+    const fields = { kind: rule.kind, framework: rule.framework, ...registrationFacts(core, call, rule), recogniser: by };
     if (typeof rule.handlers === 'object') {
       if (match.optionsIndex === undefined) {
         const what = `${call.expression.getText()}(options) with options that are not an object literal`;
@@ -139,9 +166,10 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
 
   /** `express()`, `new Koa()`: true when the node is an app factory (recorded, and wrapped unless it already is). */
   const visitFactory = (node: ts.CallExpression | ts.NewExpression, optedOut: OptOut | undefined): boolean => {
-    const rule = matchAppFactory(core, node);
-    if (!rule) return false;
-    const fields = { kind: 'app' as const, framework: rule.framework };
+    const found = ask((r) => matchAppFactory(r, node), () => appFactoryByImports(ts_, node), node.expression);
+    if (!found) return false;
+    const rule = found.match;
+    const fields = { kind: 'app' as const, framework: rule.framework, recogniser: found.by };
     if (isRuntimeCall(core, node.parent)) {
       site(node, fields, optedOut);
       return true;
@@ -156,8 +184,8 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     if (!optedOut && checksDirectives && (ts_.isStatement(node) || ts_.isClassElement(node)) && isStatementIgnored(ts_, file, node)) {
       optedOut = IGNORED;
     }
-    if ((ts_.isIdentifier(node) || ts_.isPropertyAccessExpression(node)) && !isRuntimeCall(core, node.parent)) {
-      const value = matchClientValue(core, node);
+    if ((ts_.isIdentifier(node) || ts_.isPropertyAccessExpression(node)) && !isRuntimeCall(core, node.parent) && isValuePosition(ts_, node)) {
+      const value = ask((r) => matchClientValue(r, node), () => clientValueByImports(ts_, node), node)?.match;
       if (value) {
         const what = `${value} passed as a value`;
         unsupported(node, { kind: 'client', client: value, what, why: 'calls made through it are not traced; call it where it is used' }, optedOut);
@@ -165,7 +193,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     }
     if (ts_.isCallExpression(node)) visitCall(node, optedOut);
     else if (ts_.isNewExpression(node) && !(checksFactories && visitFactory(node, optedOut))) {
-      const black = matchUnsupportedClient(core, node);
+      const black = matchUnsupportedClient(ts_, typed, node);
       if (black) unsupported(node, black, optedOut);
     }
     ts_.forEachChild(node, (child) => walk(child, optedOut));
@@ -176,6 +204,12 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
 }
 
 type SiteFields = Omit<SiteRecord, 'file' | 'line' | 'column' | 'status' | 'reason'>;
+type Recognised = 'checker' | 'imports';
+
+/** A client function handed on as a value, known by its import (`urls.map(fetch)`, `const get = request`). */
+function clientValueByImports(ts_: typeof ts, node: ts.Expression): string | undefined {
+  return globalClientByImports(ts_, node)?.global ?? (ts_.isIdentifier(node) && clientCallByImports(ts_, node) ? node.text : undefined);
+}
 
 /** Settings every site of a build carries to the runtime, which applies them to the whole process. */
 function processWide(core: Core): Pick<SiteInfo, 'redactQueryParams'> {

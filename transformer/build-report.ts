@@ -23,7 +23,7 @@ export function reportBuild(core: Core, sinks: BuildSinks): Report {
   const { report, gaps } = analyseProgram(core);
   reported.set(core, report);
   for (const gap of gaps) sinks.onGap(gap);
-  const hasProject = typeof core.program.getCompilerOptions().configFilePath === 'string';
+  const hasProject = typeof core.program?.getCompilerOptions().configFilePath === 'string';
   const path = hasProject && core.options.report !== false ? resolve(core.projectRoot, core.options.report) : undefined;
   if (path) writeReport(path, report);
   if (!core.options.quiet && hasProject) sinks.onSummary(summaryLine(report.summary, path && relative(process.cwd(), path)));

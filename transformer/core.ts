@@ -16,13 +16,22 @@ import {
   wrapProperty,
   wrapResult,
 } from './rewrite';
+import { writtenAsCommonJs } from './imports';
 import { packageNameOf } from './packages';
 
 // The transform itself, knowing nothing of ts-patch: any front door (tsconfig plugin, customTransformers, the CLI)
 // builds a Core for a program, and asks it for the report, the gaps or the transformer factory.
 
-export interface Core extends Recogniser {
-  readonly program: ts.Program;
+export interface Core {
+  readonly ts: typeof ts;
+  /**
+   * The type checker, where one can answer: absent for a file compiled alone (transpileModule, whose one-file
+   * program has no lib and resolves no imports), a bundler's module, a module loading, or emitted JavaScript.
+   * Recognition then goes by import tracking alone.
+   */
+  readonly checker: ts.TypeChecker | undefined;
+  readonly hasPackage: (name: string) => boolean;
+  readonly program: ts.Program | undefined;
   readonly options: AutotraceOptions;
   /** The folder `exclude` globs and report paths are relative to: the tsconfig's, else the working directory. */
   readonly projectRoot: string;
@@ -31,29 +40,57 @@ export interface Core extends Recogniser {
   readonly plans: Map<ts.SourceFile, FilePlan>;
 }
 
+/** The checker-backed view of a core, when it has a checker. */
+export function typedRecogniser(core: Core): Recogniser | undefined {
+  return core.checker ? (core as Recogniser) : undefined;
+}
+
 export function createCore(ts_: typeof ts, program: ts.Program, options: AutotraceOptions): Core {
   const configFile = program.getCompilerOptions().configFilePath;
   const projectRoot =
     typeof configFile === 'string' ? dirname(configFile) : program.getCurrentDirectory();
-  const matches = options.exclude.length > 0 ? picomatch(options.exclude as string[], { dot: true }) : undefined;
   let packages: Set<string> | undefined;
+  const compilerOptions = program.getCompilerOptions();
+  // transpileModule's program: one file, no lib, nothing resolved. Every type in it is an error type.
+  const alone = compilerOptions.noLib === true && compilerOptions.noResolve === true;
   return {
     ts: ts_,
-    checker: program.getTypeChecker(),
+    checker: alone ? undefined : program.getTypeChecker(),
     hasPackage: (name) => (packages ??= packagesIn(program)).has(name),
     program,
     options,
     projectRoot,
-    isExcluded: (fileName) => matches !== undefined && matches(relative(projectRoot, fileName).split(sep).join('/')),
+    isExcluded: excluder(options, projectRoot),
     plans: new Map(),
   };
 }
 
+/** A core for files that come without a program: a bundler's modules, modules as they load, emitted JavaScript. */
+export function createFileCore(ts_: typeof ts, options: AutotraceOptions, projectRoot: string): Core {
+  return {
+    ts: ts_,
+    checker: undefined,
+    hasPackage: () => true,
+    program: undefined,
+    options,
+    projectRoot,
+    isExcluded: excluder(options, projectRoot),
+    plans: new Map(),
+  };
+}
+
+function excluder(options: AutotraceOptions, projectRoot: string): (fileName: string) => boolean {
+  const matches = options.exclude.length > 0 ? picomatch(options.exclude as string[], { dot: true }) : undefined;
+  return (fileName) => matches !== undefined && matches(relative(projectRoot, fileName).split(sep).join('/'));
+}
+
 /** The project's own source files: what the report covers (declaration files and node_modules left out). */
 export function projectFiles(core: Core): ts.SourceFile[] {
-  return core.program
+  const program = core.program;
+  if (!program) return [];
+  return program
     .getSourceFiles()
-    .filter((file) => !file.isDeclarationFile && !core.program.isSourceFileFromExternalLibrary(file) && !/[\\/]node_modules[\\/]/.test(file.fileName));
+    .filter((file) => !file.isDeclarationFile && !program.isSourceFileFromExternalLibrary(file) && !/[\\/]node_modules[\\/]/.test(file.fileName));
 }
 
 /** Every site of the whole program, and the black boxes among them, whichever files are emitted this time. */
@@ -144,12 +181,12 @@ function withRuntimeImport(core: Core, factory: ts.NodeFactory, file: ts.SourceF
 
 /** Whether this file is emitted as CommonJS (per file under node16/nodenext: .cts, package.json "type"). */
 function emitsCommonJs(core: Core, file: ts.SourceFile): boolean {
-  const { ts: ts_ } = core;
+  const { ts: ts_, program } = core;
+  if (!program) return writtenAsCommonJs(ts_, file);
   // Public on Program since TypeScript 5.6 (typed internal); asked first because it knows every rule.
-  const format = (core.program as { getEmitModuleFormatOfFile?: (f: ts.SourceFile) => ts.ModuleKind })
-    .getEmitModuleFormatOfFile?.(file);
+  const format = (program as { getEmitModuleFormatOfFile?: (f: ts.SourceFile) => ts.ModuleKind }).getEmitModuleFormatOfFile?.(file);
   if (format !== undefined) return format === ts_.ModuleKind.CommonJS;
-  const options = core.program.getCompilerOptions();
+  const options = program.getCompilerOptions();
   const module = options.module ?? (options.target !== undefined && options.target >= ts_.ScriptTarget.ES2015 ? ts_.ModuleKind.ES2015 : ts_.ModuleKind.CommonJS);
   if (module >= ts_.ModuleKind.Node16 && module <= ts_.ModuleKind.NodeNext) {
     return file.impliedNodeFormat !== ts_.ModuleKind.ESNext;

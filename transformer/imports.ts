@@ -6,7 +6,10 @@ import type * as ts from 'typescript';
 
 export interface ModuleBinding {
   readonly module: string;
-  /** The export the name is bound to: a named export, `default`, or `*` for the whole module. */
+  /**
+   * The export the name is bound to: a named export, `default`, `*` for the whole module, or `(interop)` for the
+   * object an interop helper wraps it in (its members are the module's).
+   */
   readonly imported: string;
 }
 
@@ -39,6 +42,11 @@ function readBindings(ts_: typeof ts, file: ts.SourceFile): Map<string, ModuleBi
       if (ts_.isStringLiteral(expression)) map.set(statement.name.text, { module: expression.text, imported: '*' });
     } else if (ts_.isVariableStatement(statement)) {
       for (const declaration of statement.declarationList.declarations) {
+        const interop = declaration.initializer && interopRequire(ts_, declaration.initializer);
+        if (interop !== undefined && ts_.isIdentifier(declaration.name)) {
+          map.set(declaration.name.text, { module: interop, imported: '(interop)' });
+          continue;
+        }
         const module = declaration.initializer && requiredModule(ts_, declaration.initializer);
         if (module === undefined) continue;
         if (ts_.isIdentifier(declaration.name)) map.set(declaration.name.text, { module, imported: '*' });
@@ -54,6 +62,18 @@ function readBindings(ts_: typeof ts, file: ts.SourceFile): Map<string, ModuleBi
   return map;
 }
 
+/**
+ * `__importDefault(require('m'))`, `__importStar(require('m'))` (also as `tslib_1.__importDefault`): what TypeScript
+ * and Babel emit for an import in CommonJS output. The binding is an object whose members are the module's.
+ */
+function interopRequire(ts_: typeof ts, node: ts.Expression): string | undefined {
+  if (!ts_.isCallExpression(node) || node.arguments.length !== 1) return undefined;
+  const callee = node.expression;
+  const name = ts_.isIdentifier(callee) ? callee.text : ts_.isPropertyAccessExpression(callee) ? callee.name.text : '';
+  if (!/^_*(importDefault|importStar|interopRequireDefault|interopRequireWildcard)$/.test(name)) return undefined;
+  return requiredModule(ts_, node.arguments[0]!);
+}
+
 /** `require('m')`: the module it names. */
 export function requiredModule(ts_: typeof ts, node: ts.Expression): string | undefined {
   if (!ts_.isCallExpression(node) || !ts_.isIdentifier(node.expression) || node.expression.text !== 'require') return undefined;
@@ -64,4 +84,22 @@ export function requiredModule(ts_: typeof ts, node: ts.Expression): string | un
 /** `node:http` and `http` are one module. */
 export function moduleName(specifier: string): string {
   return specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+}
+
+/**
+ * Whether a file is CommonJS by its own text: no import or export statement, and a `require`, `module.exports` or
+ * `exports.` in it, or a .cjs/.cts name. Where the text says neither, the caller's default applies.
+ */
+export function writtenAsCommonJs(ts_: typeof ts, file: ts.SourceFile, otherwise = true): boolean {
+  if (/\.c[jt]s$/.test(file.fileName)) return true;
+  if (/\.m[jt]s$/.test(file.fileName)) return false;
+  const esm = file.statements.some(
+    (statement) =>
+      ts_.isImportDeclaration(statement) ||
+      ts_.isExportDeclaration(statement) ||
+      ts_.isExportAssignment(statement) ||
+      (ts_.canHaveModifiers(statement) && ts_.getModifiers(statement)?.some((m) => m.kind === ts_.SyntaxKind.ExportKeyword)),
+  );
+  if (esm) return false;
+  return /\brequire\s*\(|\bmodule\.exports\b|\bexports\./.test(file.text) ? true : otherwise;
 }

@@ -286,18 +286,23 @@ function matchGlobalReference(r: Recogniser, node: ts.Expression): GlobalClientR
  * it cannot be seen here. Only value positions are looked at, so `typeof fetch` and declarations never count.
  */
 export function matchClientValue(r: Recogniser, node: ts.Expression): string | undefined {
-  const parent = node.parent;
-  const valuePosition =
-    (r.ts.isCallExpression(parent) && parent.arguments.includes(node)) ||
-    (r.ts.isVariableDeclaration(parent) && parent.initializer === node) ||
-    (r.ts.isPropertyAssignment(parent) && parent.initializer === node) ||
-    r.ts.isShorthandPropertyAssignment(parent) ||
-    (r.ts.isArrowFunction(parent) && parent.body === node) ||
-    r.ts.isReturnStatement(parent);
-  if (!valuePosition) return undefined;
+  if (!isValuePosition(r.ts, node)) return undefined;
   const global = matchGlobalReference(r, node);
   if (global) return global.global;
   return r.ts.isIdentifier(node) && clientFunctionRule(r, node, node) ? node.text : undefined;
+}
+
+/** Where a function is handed on rather than called: an argument, an initializer, a property, a return value. */
+export function isValuePosition(ts_: typeof ts, node: ts.Expression): boolean {
+  const parent = node.parent;
+  return (
+    (ts_.isCallExpression(parent) && parent.arguments.includes(node)) ||
+    (ts_.isVariableDeclaration(parent) && parent.initializer === node) ||
+    (ts_.isPropertyAssignment(parent) && parent.initializer === node) ||
+    ts_.isShorthandPropertyAssignment(parent) ||
+    (ts_.isArrowFunction(parent) && parent.body === node) ||
+    ts_.isReturnStatement(parent)
+  );
 }
 
 function isGlobalDeclaration(r: Recogniser, symbol: ts.Symbol): boolean {
@@ -318,7 +323,7 @@ function isGlobalDeclaration(r: Recogniser, symbol: ts.Symbol): boolean {
 }
 
 /** `__autotrace.x(...)`: code autotrace already emitted (the input was transformed before). */
-export function isRuntimeCall(r: Recogniser, node: ts.Node | undefined): boolean {
+export function isRuntimeCall(r: Pick<Recogniser, 'ts'>, node: ts.Node | undefined): boolean {
   return (
     node !== undefined &&
     r.ts.isCallExpression(node) &&

@@ -28,6 +28,8 @@ export interface SiteRecord {
   readonly status: SiteStatus;
   /** Why a site is not instrumented, for a person to act on. */
   readonly reason?: string;
+  /** What recognised it: the type checker, or import tracking (no checker, or one that saw only `any`). */
+  readonly recogniser?: 'checker' | 'imports';
 }
 
 export interface ReportSummary {

@@ -193,6 +193,69 @@ export const TRACED_MODULES: Readonly<Record<string, { readonly framework?: stri
   undici: { client: 'undici' },
 };
 
+/**
+ * What autotrace knows of a traced module's values without a type checker: for each kind of value, the declaration
+ * the checker would have resolved it to (`is`: a type in a package, matched against the rows above), what calling it,
+ * `new`-ing it or reading a member gives, and the app factory it is. The import recogniser (transformer/origins.ts)
+ * follows values through a file by this table alone, then asks the same rows above as the checker path does.
+ */
+export interface ValueKind {
+  /** The type the checker would name: registration and client-instance rows declared in it apply. */
+  readonly is?: { readonly typesPackage: string; readonly owner: string };
+  /** A function the checker would name: client-call and registration-function rows with this name apply. */
+  readonly fn?: { readonly typesPackage: string; readonly owner: string; readonly name: string };
+  readonly call?: string;
+  readonly construct?: string;
+  readonly members?: Readonly<Record<string, string>>;
+  /** Calling (or `new`-ing) it creates an app of this framework: wrapped as the app-factory row says. */
+  readonly createsApp?: string;
+}
+
+export const VALUE_KINDS: Readonly<Record<string, ValueKind>> = {
+  express: { call: 'express.app', createsApp: 'express', members: { Router: 'express.Router' } },
+  'express.Router': { call: 'express.router' },
+  'express.app': { is: { typesPackage: EXPRESS_TYPES, owner: 'Application' }, members: { route: 'express.app.route' } },
+  'express.app.route': { call: 'express.route' },
+  'express.router': { is: { typesPackage: EXPRESS_TYPES, owner: 'IRouter' }, members: { route: 'express.app.route' } },
+  'express.route': { is: { typesPackage: EXPRESS_TYPES, owner: 'IRoute' } },
+  fastify: { call: 'fastify.app', createsApp: 'fastify' },
+  'fastify.app': { is: { typesPackage: 'fastify', owner: 'FastifyInstance' } },
+  koa: { construct: 'koa.app', createsApp: 'koa' },
+  'koa.app': { is: { typesPackage: '@types/koa', owner: 'Application' } },
+  'koa-router': { construct: 'koa-router.router' },
+  'koa-router.router': { is: { typesPackage: '@koa/router', owner: 'Router' } },
+  hono: { construct: 'hono.app', createsApp: 'hono' },
+  'hono.app': { is: { typesPackage: 'hono', owner: 'Hono' }, members: { basePath: 'hono.app.derive', route: 'hono.app.derive' } },
+  'hono.app.derive': { call: 'hono.app' },
+  http: { members: { createServer: 'http.createServer', request: 'http.request', get: 'http.get' } },
+  'http.createServer': { fn: { typesPackage: '@types/node', owner: 'http', name: 'createServer' }, call: 'http.server' },
+  'http.server': { is: { typesPackage: '@types/node', owner: 'Server' } },
+  'http.request': { fn: { typesPackage: '@types/node', owner: 'http', name: 'request' } },
+  'http.get': { fn: { typesPackage: '@types/node', owner: 'http', name: 'get' } },
+  axios: { is: { typesPackage: 'axios', owner: 'AxiosStatic' }, members: { create: 'axios.create' } },
+  'axios.create': { call: 'axios.instance' },
+  'axios.instance': { is: { typesPackage: 'axios', owner: 'AxiosInstance' } },
+  undici: { members: { fetch: 'undici.fetch', request: 'undici.request' } },
+  'undici.fetch': { fn: { typesPackage: 'undici', owner: '(module)', name: 'fetch' } },
+  'undici.request': { fn: { typesPackage: 'undici', owner: '(module)', name: 'request' } },
+};
+
+/**
+ * The kinds of a module's exports (`*` the module object as `require` or `import * as` gives it, `default` its
+ * default export) and of the type names it exports (for parameters annotated `(app: Express)`).
+ */
+export const MODULE_KINDS: Readonly<Record<string, { readonly values: Readonly<Record<string, string>>; readonly types?: Readonly<Record<string, string>> }>> = {
+  express: { values: { '*': 'express', default: 'express', Router: 'express.Router' }, types: { Express: 'express.app', Application: 'express.app', Router: 'express.router', IRouter: 'express.router' } },
+  fastify: { values: { '*': 'fastify', default: 'fastify', fastify: 'fastify' }, types: { FastifyInstance: 'fastify.app' } },
+  koa: { values: { '*': 'koa', default: 'koa' }, types: { default: 'koa.app', '*': 'koa.app' } },
+  '@koa/router': { values: { '*': 'koa-router', default: 'koa-router', Router: 'koa-router' }, types: { default: 'koa-router.router', Router: 'koa-router.router' } },
+  hono: { values: { Hono: 'hono' }, types: { Hono: 'hono.app' } },
+  http: { values: { '*': 'http', default: 'http', createServer: 'http.createServer', request: 'http.request', get: 'http.get' }, types: { Server: 'http.server' } },
+  https: { values: { '*': 'http', default: 'http', createServer: 'http.createServer', request: 'http.request', get: 'http.get' }, types: { Server: 'http.server' } },
+  axios: { values: { '*': 'axios', default: 'axios' }, types: { AxiosInstance: 'axios.instance', AxiosStatic: 'axios' } },
+  undici: { values: { '*': 'undici', fetch: 'undici.fetch', request: 'undici.request' } },
+};
+
 /** The module emitted code imports the runtime from. */
 export const RUNTIME_MODULE = 'autotrace/runtime';
 /** The local name emitted code binds the runtime to. */

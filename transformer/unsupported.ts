@@ -1,5 +1,6 @@
 import type * as ts from 'typescript';
 import { moduleBindings, moduleName, type ModuleBinding } from './imports';
+import { originsOf } from './origins';
 import { declaredBy, type Recogniser } from './recognise';
 import {
   CLIENT_INSTANCE_RULES,
@@ -53,11 +54,15 @@ export function matchDynamicCall(r: Recogniser, call: ts.CallExpression): Unsupp
 }
 
 /** A call or `new` through an HTTP client autotrace does not support yet: got, node-fetch, superagent, http2, … */
-export function matchUnsupportedClient(r: Recogniser, node: ts.CallExpression | ts.NewExpression): UnsupportedMatch | undefined {
+export function matchUnsupportedClient(
+  ts_: typeof ts,
+  r: Recogniser | undefined,
+  node: ts.CallExpression | ts.NewExpression,
+): UnsupportedMatch | undefined {
   const callee = node.expression;
   const why = 'this client is not supported yet: its calls are not traced and carry no trace context';
   // Typed rows: a method declared by the client's own types (`session.request()` on an http2 session).
-  if (r.ts.isCallExpression(node) && r.ts.isPropertyAccessExpression(callee) && r.ts.isIdentifier(callee.name)) {
+  if (r && r.ts.isCallExpression(node) && r.ts.isPropertyAccessExpression(callee) && r.ts.isIdentifier(callee.name)) {
     const name = callee.name.text;
     const typed = UNSUPPORTED_CLIENT_RULES.filter((rule) => rule.methods?.includes(name) && r.hasPackage(rule.typesPackage!));
     if (typed.length > 0) {
@@ -67,7 +72,7 @@ export function matchUnsupportedClient(r: Recogniser, node: ts.CallExpression | 
     }
   }
   // Import rows: anything called or constructed through a binding of the module.
-  const reference = importReference(r, callee);
+  const reference = importReference(ts_, callee);
   if (!reference) return undefined;
   const module = moduleName(reference.binding.module);
   const rule = UNSUPPORTED_CLIENT_RULES.find(
@@ -76,7 +81,7 @@ export function matchUnsupportedClient(r: Recogniser, node: ts.CallExpression | 
       (!candidate.exports || candidate.exports.includes(reference.member ?? reference.binding.imported)),
   );
   if (!rule) return undefined;
-  const shape = r.ts.isNewExpression(node) ? `new ${callee.getText()}(…)` : `${callee.getText()}(…)`;
+  const shape = ts_.isNewExpression(node) ? `new ${callee.getText()}(…)` : `${callee.getText()}(…)`;
   return { kind: 'client', client: rule.client, what: shape, why };
 }
 
@@ -103,7 +108,7 @@ export function matchUntypedSite(r: Recogniser, call: ts.CallExpression): Unsupp
   const traced = origin && TRACED_MODULES[moduleName(origin.module)];
   if (!origin || !traced) return undefined;
   const what = `${callee.getText()}(…) on a value typed any (it comes from ${origin.text})`;
-  const why = `not traced: autotrace recognises sites by type; import the module with its types (import … from '${origin.module}')`;
+  const why = `not traced: the checker sees any, and import tracking cannot follow this value here (a name declared more than once in the file, or a value passed in); give it a type (import … from '${origin.module}')`;
   if (member === undefined) {
     // The module or a value from it, called: `express()` makes an app, `axios(config)` makes a request.
     if (traced.framework && !traced.client) return { kind: 'app', framework: traced.framework, what, why };
@@ -144,7 +149,7 @@ function originOf(r: Recogniser, node: ts.Expression, depth: number): Origin | u
   if (depth > 8) return undefined;
   while (r.ts.isParenthesizedExpression(node) || r.ts.isAsExpression(node) || r.ts.isNonNullExpression(node)) node = node.expression;
   if (r.ts.isIdentifier(node)) {
-    const reference = importReference(r, node);
+    const reference = importReference(r.ts, node);
     if (reference) return { module: reference.binding.module, text: `'${reference.binding.module}'`, isModule: true };
     const declaration = r.checker.getSymbolAtLocation(node)?.valueDeclaration;
     if (declaration && r.ts.isVariableDeclaration(declaration) && declaration.initializer && r.ts.isIdentifier(declaration.name)) {
@@ -164,28 +169,17 @@ function originOf(r: Recogniser, node: ts.Expression, depth: number): Origin | u
 }
 
 /** The import binding an expression is made through (`got`, `got.get`, `undici.Pool`), when it is one. */
-function importReference(r: Recogniser, node: ts.Expression): { binding: ModuleBinding; member: string | undefined } | undefined {
+function importReference(ts_: typeof ts, node: ts.Expression): { binding: ModuleBinding; member: string | undefined } | undefined {
   let root = node;
   let member: string | undefined;
-  if (r.ts.isPropertyAccessExpression(node) && r.ts.isIdentifier(node.expression)) {
+  if (ts_.isPropertyAccessExpression(node) && ts_.isIdentifier(node.expression)) {
     root = node.expression;
     member = node.name.text;
   }
-  if (!r.ts.isIdentifier(root)) return undefined;
-  const binding = moduleBindings(r.ts, root.getSourceFile()).get(root.text);
-  if (!binding || isShadowed(r, root)) return undefined;
+  if (!ts_.isIdentifier(root)) return undefined;
+  const file = root.getSourceFile();
+  const binding = moduleBindings(ts_, file).get(root.text);
+  // Declared once in the file: every use of the name is the import (never a shadowing local).
+  if (!binding || !originsOf(ts_, file).declaredOnce(root.text)) return undefined;
   return { binding, member: binding.imported === '*' || binding.imported === 'default' ? member : undefined };
-}
-
-/** True when the name refers to a local declaration rather than the file's top-level import or require binding. */
-function isShadowed(r: Recogniser, id: ts.Identifier): boolean {
-  const declaration = r.checker.getSymbolAtLocation(id)?.declarations?.[0];
-  if (!declaration) return false;
-  if (r.ts.isImportClause(declaration) || r.ts.isImportSpecifier(declaration) || r.ts.isNamespaceImport(declaration) || r.ts.isImportEqualsDeclaration(declaration)) {
-    return false;
-  }
-  // `const x = require('m')` / `const { a } = require('m')` at the top level of the file.
-  let node: ts.Node = declaration;
-  while (!r.ts.isVariableStatement(node) && node.parent && !r.ts.isSourceFile(node.parent)) node = node.parent;
-  return !(r.ts.isVariableStatement(node) && r.ts.isSourceFile(node.parent));
 }

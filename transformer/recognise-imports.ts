@@ -1,0 +1,125 @@
+import type * as ts from 'typescript';
+import { originsOf } from './origins';
+import type { ClientInstanceMatch, RegistrationMatch } from './recognise';
+import {
+  APP_FACTORY_RULES,
+  CLIENT_CALL_RULES,
+  CLIENT_INSTANCE_RULES,
+  GLOBAL_CLIENT_RULES,
+  REGISTRATION_RULES,
+  VALUE_KINDS,
+  type AppFactoryRule,
+  type ClientCallRule,
+  type GlobalClientRule,
+} from './rules';
+
+// The same questions as recognise.ts, answered by import tracking (origins.ts) instead of the checker: used where
+// there is no checker (a file compiled alone, a bundler, a load-time hook, emitted JavaScript) and where the checker
+// sees only `any`. Each answer comes from the same rows of rules.ts, reached through VALUE_KINDS.
+
+const kinds = (ts_: typeof ts, node: ts.Node) => originsOf(ts_, node.getSourceFile());
+const valueKind = (ts_: typeof ts, node: ts.Expression) => {
+  const kind = kinds(ts_, node).kindOf(node);
+  return kind === undefined ? undefined : VALUE_KINDS[kind];
+};
+
+/** `app.get('/x', h)` on an app whose origin is `express()`, `createServer(h)` on `http`, … */
+export function registrationByImports(ts_: typeof ts, call: ts.CallExpression): RegistrationMatch | undefined {
+  const callee = call.expression;
+  const args = call.arguments;
+  let rule;
+  if (ts_.isPropertyAccessExpression(callee) && ts_.isIdentifier(callee.name)) {
+    const method = callee.name.text;
+    const receiver = valueKind(ts_, callee.expression);
+    const fn = valueKind(ts_, callee)?.fn;
+    rule = receiver?.is
+      ? REGISTRATION_RULES.find((r) => r.typesPackage === receiver.is!.typesPackage && r.declaredIn.includes(receiver.is!.owner) && r.methods.includes(method) && fitsFirst(ts_, call, r.whenFirstArgument))
+      : fn && REGISTRATION_RULES.find((r) => r.typesPackage === fn.typesPackage && r.declaredIn.includes(fn.owner) && r.methods.includes(fn.name));
+  } else if (ts_.isIdentifier(callee)) {
+    const fn = valueKind(ts_, callee)?.fn;
+    rule = fn && REGISTRATION_RULES.find((r) => r.typesPackage === fn.typesPackage && r.declaredIn.includes(fn.owner) && r.methods.includes(fn.name));
+  }
+  if (!rule) return undefined;
+  if (rule.handlers !== 'arguments') {
+    const optionsIndex = args.findIndex((arg) => ts_.isObjectLiteralExpression(arg));
+    return { rule, handlerIndexes: [], optionsIndex: optionsIndex === -1 ? undefined : optionsIndex, mountPath: undefined };
+  }
+  let firstHandler = 0;
+  while (firstHandler < args.length && isPathLiteral(ts_, args[firstHandler]!)) firstHandler++;
+  const handlerIndexes = args.map((_, index) => index).filter((index) => index >= firstHandler && mayBeHandler(ts_, args[index]!));
+  // A route needs a path and a handler; `app.get(name)` with one argument reads a setting.
+  if (rule.kind === 'route' && rule.whenFirstArgument === undefined && rule.methods.includes('get') && args.length < 2) {
+    return { rule, handlerIndexes: [], optionsIndex: undefined, mountPath: undefined };
+  }
+  const first = args[0];
+  const mountPath = rule.passesMountPath && firstHandler === 1 && first && ts_.isStringLiteralLike(first) ? first.text : undefined;
+  return { rule, handlerIndexes, optionsIndex: undefined, mountPath };
+}
+
+/** `express()`, `fastify()`, `new Koa()`, `new Hono()` reached through their imports. */
+export function appFactoryByImports(ts_: typeof ts, node: ts.CallExpression | ts.NewExpression): AppFactoryRule | undefined {
+  const kind = valueKind(ts_, node.expression);
+  if (!kind?.createsApp) return undefined;
+  const creates = ts_.isNewExpression(node) ? kind.construct : kind.call;
+  return creates ? APP_FACTORY_RULES.find((rule) => rule.framework === kind.createsApp) : undefined;
+}
+
+/** `fetch(…)` / `globalThis.fetch(…)` in a file that declares no `fetch` of its own. */
+export function globalClientByImports(ts_: typeof ts, callee: ts.Expression): GlobalClientRule | undefined {
+  let name: string | undefined;
+  if (ts_.isIdentifier(callee)) name = callee.text;
+  else if (ts_.isPropertyAccessExpression(callee) && ts_.isIdentifier(callee.expression) && callee.expression.text === 'globalThis' && ts_.isIdentifier(callee.name)) {
+    name = callee.name.text;
+  }
+  const rule = GLOBAL_CLIENT_RULES.find((candidate) => candidate.global === name);
+  return rule && !kinds(ts_, callee).declares(rule.global) && !kinds(ts_, callee).declares('globalThis') ? rule : undefined;
+}
+
+/** `request(url)` from undici, `http.get(url)`, `(secure ? https : http).request(…)`. */
+export function clientCallByImports(ts_: typeof ts, callee: ts.Expression): ClientCallRule | undefined {
+  const fn = valueKind(ts_, callee)?.fn;
+  return fn && CLIENT_CALL_RULES.find((rule) => rule.typesPackage === fn.typesPackage && rule.declaredIn.includes(fn.owner) && rule.functions.includes(fn.name));
+}
+
+/** `api.get(url)`, `axios(config)` on a value whose origin is axios or `axios.create()`. */
+export function clientInstanceByImports(ts_: typeof ts, call: ts.CallExpression): ClientInstanceMatch | undefined {
+  const callee = call.expression;
+  if (ts_.isPropertyAccessExpression(callee) && ts_.isIdentifier(callee.name)) {
+    const is = valueKind(ts_, callee.expression)?.is;
+    const rule = is && CLIENT_INSTANCE_RULES.find((r) => r.typesPackage === is.typesPackage && [...r.declaredIn, ...r.callableIn].includes(is.owner) && r.methods.includes(callee.name.text));
+    return rule && { rule, callable: false, instance: callee.expression };
+  }
+  const is = valueKind(ts_, callee)?.is;
+  const rule = is && CLIENT_INSTANCE_RULES.find((r) => r.typesPackage === is.typesPackage && r.callableIn.includes(is.owner));
+  return rule && { rule, callable: true, instance: callee };
+}
+
+function fitsFirst(ts_: typeof ts, call: ts.CallExpression, expected: string | undefined): boolean {
+  if (expected === undefined) return true;
+  const first = call.arguments[0];
+  return first !== undefined && ts_.isStringLiteralLike(first) && first.text === expected;
+}
+
+/** A path written as a literal: a string, a template, a RegExp, or an array of those. */
+function isPathLiteral(ts_: typeof ts, node: ts.Expression): boolean {
+  if (ts_.isStringLiteralLike(node) || ts_.isTemplateExpression(node) || ts_.isRegularExpressionLiteral(node)) return true;
+  return ts_.isArrayLiteralExpression(node) && node.elements.length > 0 && node.elements.every((element) => isPathLiteral(ts_, element));
+}
+
+/**
+ * Without types, anything that could be a function is treated as a handler; the runtime wrappers hand back a
+ * non-function as it was, so a path held in a variable passes through unchanged. Option objects and other literals
+ * are never handlers.
+ */
+function mayBeHandler(ts_: typeof ts, node: ts.Expression): boolean {
+  return !(
+    ts_.isObjectLiteralExpression(node) ||
+    ts_.isStringLiteralLike(node) ||
+    ts_.isTemplateExpression(node) ||
+    ts_.isNumericLiteral(node) ||
+    ts_.isRegularExpressionLiteral(node) ||
+    node.kind === ts_.SyntaxKind.TrueKeyword ||
+    node.kind === ts_.SyntaxKind.FalseKeyword ||
+    node.kind === ts_.SyntaxKind.NullKeyword
+  );
+}
