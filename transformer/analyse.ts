@@ -30,7 +30,7 @@ import {
   type GlobalClientRule,
   type RegistrationRule,
 } from './rules';
-import { enclosingFunctionName, locate, ownName, urlTemplate, type SiteInfo } from './sites';
+import { enclosingFunctionName, ownName, urlTemplate, type SiteInfo } from './sites';
 import { matchDynamicCall, matchUnsupportedClient, matchUntypedSite, type UnsupportedMatch } from './unsupported';
 
 // Recognise and decide, once per file: every site autotrace sees becomes a record (for the report), and every site
@@ -68,6 +68,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
   const gaps: Gap[] = [];
   const actions = new Map<ts.Node, Action>();
   if (file.isDeclarationFile) return { records, gaps, actions };
+  ensureParents(ts_, file);
   const checksDirectives = mentionsIgnore(file.text);
   const checksFactories = mayCreateApps(file.text);
   const typed = typedRecogniser(core);
@@ -88,7 +89,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
 
   /** Records a site; acts on it only when nobody opted it out. */
   const site = (node: ts.Node, fields: SiteFields, optedOut: OptOut | undefined, action?: Action) => {
-    const where = locate(core.projectRoot, node, undefined);
+    const where = core.locate(node, undefined);
     if (optedOut) {
       records.push({ ...where, ...fields, status: optedOut.status, reason: optedOut.reason });
       return;
@@ -100,7 +101,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
   const unsupported = (node: ts.Node, match: UnsupportedMatch, optedOut: OptOut | undefined) => {
     const { what, why, ...fields } = match;
     if (optedOut) return site(node, fields, optedOut);
-    const where = locate(core.projectRoot, node, undefined);
+    const where = core.locate(node, undefined);
     records.push({ ...where, ...fields, status: 'unsupported', reason: `${what}: ${why}` });
     gaps.push({ file: where.file, line: where.line, column: where.column, what, why });
   };
@@ -174,7 +175,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
       site(node, fields, optedOut);
       return true;
     }
-    const info = core.options.redactQueryParams ? { ...locate(core.projectRoot, node, undefined), ...processWide(core) } : undefined;
+    const info = core.options.redactQueryParams ? { ...core.locate(node, undefined), ...processWide(core) } : undefined;
     site(node, fields, optedOut, { type: 'wrapApp', rule, site: info });
     return true;
   };
@@ -203,6 +204,21 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
   return { records, gaps, actions };
 }
 
+/**
+ * A program that was never bound (transpileModule's, where nothing asks for a checker) has no parent pointers; the
+ * binder would set exactly these.
+ */
+function ensureParents(ts_: typeof ts, file: ts.SourceFile): void {
+  if (file.statements.length === 0 || file.statements[0]!.parent) return;
+  const link = (node: ts.Node): void => {
+    ts_.forEachChild(node, (child) => {
+      (child as { parent: ts.Node }).parent = node;
+      link(child);
+    });
+  };
+  link(file);
+}
+
 type SiteFields = Omit<SiteRecord, 'file' | 'line' | 'column' | 'status' | 'reason'>;
 type Recognised = 'checker' | 'imports';
 
@@ -219,7 +235,7 @@ function processWide(core: Core): Pick<SiteInfo, 'redactQueryParams'> {
 
 /** Where a handler is: it names the SERVER span's code.* attributes. */
 function handlerSite(core: Core, node: ts.Node, functionName: string | undefined, mount: string | undefined): SiteInfo {
-  return { ...locate(core.projectRoot, node, functionName), ...(mount !== undefined ? { mount } : {}), ...processWide(core) };
+  return { ...core.locate(node, functionName), ...(mount !== undefined ? { mount } : {}), ...processWide(core) };
 }
 
 /** Where a client call is, what its URL's path template is, and where it may propagate to. */
@@ -228,7 +244,7 @@ function clientSite(core: Core, call: ts.CallExpression): SiteInfo {
   const template = url && urlTemplate(core.ts, url);
   const { propagateTo } = core.options;
   return {
-    ...locate(core.projectRoot, call, enclosingFunctionName(core.ts, call)),
+    ...core.locate(call, enclosingFunctionName(core.ts, call)),
     ...(template !== undefined ? { urlTemplate: template } : {}),
     ...(propagateTo !== undefined ? { propagateTo } : {}),
     ...processWide(core),

@@ -18,6 +18,7 @@ import {
 } from './rewrite';
 import { writtenAsCommonJs } from './imports';
 import { packageNameOf } from './packages';
+import { locate, type SiteInfo } from './sites';
 
 // The transform itself, knowing nothing of ts-patch: any front door (tsconfig plugin, customTransformers, the CLI)
 // builds a Core for a program, and asks it for the report, the gaps or the transformer factory.
@@ -38,6 +39,8 @@ export interface Core {
   readonly isExcluded: (fileName: string) => boolean;
   /** Each file's plan, made on first need: by the report (every file) or the transform (the files emitted). */
   readonly plans: Map<ts.SourceFile, FilePlan>;
+  /** Where a node is, as code.* and the report say it: in the source the user wrote. */
+  readonly locate: (node: ts.Node, functionName: string | undefined) => Pick<SiteInfo, 'file' | 'line' | 'column' | 'function'>;
 }
 
 /** The checker-backed view of a core, when it has a checker. */
@@ -62,11 +65,17 @@ export function createCore(ts_: typeof ts, program: ts.Program, options: Autotra
     projectRoot,
     isExcluded: excluder(options, projectRoot),
     plans: new Map(),
+    locate: (node, functionName) => locate(projectRoot, node, functionName),
   };
 }
 
 /** A core for files that come without a program: a bundler's modules, modules as they load, emitted JavaScript. */
-export function createFileCore(ts_: typeof ts, options: AutotraceOptions, projectRoot: string): Core {
+export function createFileCore(
+  ts_: typeof ts,
+  options: AutotraceOptions,
+  projectRoot: string,
+  toSource?: SourcePosition,
+): Core {
   return {
     ts: ts_,
     checker: undefined,
@@ -76,8 +85,15 @@ export function createFileCore(ts_: typeof ts, options: AutotraceOptions, projec
     projectRoot,
     isExcluded: excluder(options, projectRoot),
     plans: new Map(),
+    locate: (node, functionName) => {
+      const at = locate(projectRoot, node, functionName);
+      return { ...at, ...toSource?.(at.line, at.column) };
+    },
   };
 }
+
+/** For emitted JavaScript with a source map: the original file (relative to the project) and position of a place. */
+export type SourcePosition = (line: number, column: number) => { file: string; line: number; column: number } | undefined;
 
 function excluder(options: AutotraceOptions, projectRoot: string): (fileName: string) => boolean {
   const matches = options.exclude.length > 0 ? picomatch(options.exclude as string[], { dot: true }) : undefined;

@@ -4,6 +4,7 @@ import type { Report } from '../report';
 import { sitesByFile } from './table';
 import { loadProject, noPluginsAdvice, reportOf, typescriptOf, type TypeScriptInfo } from './project';
 import { DEFAULT_REPORT } from '../options';
+import { readTsconfig } from './tsconfig';
 
 // `autotrace check`: did this build really trace? For every source file the report says holds traced sites, the
 // emitted JavaScript must call the runtime at least once per site. Meant for CI, right after the build.
@@ -78,7 +79,7 @@ function fromReportFile(configPath: string, typescript: TypeScriptInfo | undefin
   const reportPath = join(root, DEFAULT_REPORT);
   if (!existsSync(reportPath)) throw new Error(`${noPluginsAdvice(typescript)}\nNo ${DEFAULT_REPORT} to check against either.`);
   const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
-  const config = JSON.parse(stripJsonComments(readFileSync(configPath, 'utf8'))) as { compilerOptions?: { outDir?: string; rootDir?: string } };
+  const config = readTsconfig(configPath) as { compilerOptions?: { outDir?: string; rootDir?: string } };
   const outDir = config.compilerOptions?.outDir;
   const rootDir = config.compilerOptions?.rootDir ?? commonDir(report.sites.map((site) => dirname(site.file)));
   return {
@@ -96,8 +97,4 @@ function commonDir(dirs: readonly string[]): string {
   const common: string[] = [];
   for (let i = 0; parts.every((p) => p[i] !== undefined && p[i] === parts[0]![i]); i++) common.push(parts[0]![i]!);
   return common.join('/') || '.';
-}
-
-function stripJsonComments(text: string): string {
-  return text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_match, string) => string ?? '').replace(/,(\s*[}\]])/g, '$1');
 }

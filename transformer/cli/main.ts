@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { reportJson, summaryLine } from '../report';
 import { check } from './check';
+import { instrument } from './instrument';
 import { writeHtmlReport } from './html';
 import { CliError, loadProject, reportOf } from './project';
 import { toSarif } from './sarif';
@@ -16,6 +17,8 @@ const USAGE = `usage:
       every HTTP site of the project and whether it is traced, without building
   autotrace check [-p tsconfig.json]
       after a build: fails when a file with traced sites was emitted untraced
+  autotrace instrument <outDir> [-p tsconfig.json]
+      traces JavaScript a compiler that runs no plugins emitted (TypeScript 7, swc, Babel), in place
 `;
 
 function main(argv: string[]): number {
@@ -24,8 +27,9 @@ function main(argv: string[]): number {
     process.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
+    allowPositionals: command === 'instrument',
     options: {
       project: { type: 'string', short: 'p', default: 'tsconfig.json' },
       json: { type: 'boolean', default: false },
@@ -39,6 +43,12 @@ function main(argv: string[]): number {
     const result = check(values.project);
     (result.ok ? process.stdout : process.stderr).write(result.text);
     return result.ok ? 0 : 1;
+  }
+  if (command === 'instrument') {
+    if (positionals.length !== 1) throw new CliError(`instrument takes one folder: autotrace instrument <outDir>\n${USAGE}`);
+    const tsconfig = rest.some((arg) => arg === '-p' || arg.startsWith('--project')) ? values.project : existsSync(values.project) ? values.project : undefined;
+    process.stderr.write(instrument(positionals[0]!, tsconfig).text);
+    return 0;
   }
   if (command !== 'report') throw new CliError(`unknown command "${command}"\n${USAGE}`);
   const min = values.min === undefined ? undefined : Number(values.min);

@@ -1,0 +1,5 @@
+import { autotrace } from './unplugin';
+
+// `import autotrace from 'autotrace/vite'` (or require it), then `autotrace({ …the tsconfig plugin's options })`
+// among the plugins. module.exports is the function itself, so ESM and CommonJS configs both get it as the default.
+export = autotrace.vite;
