@@ -2,7 +2,7 @@ import type * as ts from 'typescript';
 
 // Which local names of a file are bound to which module, read from its import and require statements alone (no
 // checker): `import x from 'm'`, `import * as x from 'm'`, `import { a as x } from 'm'`, `import x = require('m')`,
-// `const x = require('m')`, `const { a: x } = require('m')`. Read once per file.
+// `const x = require('m')`, `const { a: x } = require('m')` and the interop shapes compilers emit. Read once per file.
 
 export interface ModuleBinding {
   readonly module: string;
@@ -40,37 +40,46 @@ function readBindings(ts_: typeof ts, file: ts.SourceFile): Map<string, ModuleBi
     } else if (ts_.isImportEqualsDeclaration(statement) && ts_.isExternalModuleReference(statement.moduleReference)) {
       const expression = statement.moduleReference.expression;
       if (ts_.isStringLiteral(expression)) map.set(statement.name.text, { module: expression.text, imported: '*' });
-    } else if (ts_.isVariableStatement(statement)) {
-      for (const declaration of statement.declarationList.declarations) {
-        const interop = declaration.initializer && interopRequire(ts_, declaration.initializer);
-        if (interop !== undefined && ts_.isIdentifier(declaration.name)) {
-          map.set(declaration.name.text, { module: interop, imported: '(interop)' });
-          continue;
-        }
-        const module = declaration.initializer && requiredModule(ts_, declaration.initializer);
-        if (module === undefined) continue;
-        if (ts_.isIdentifier(declaration.name)) map.set(declaration.name.text, { module, imported: '*' });
-        else if (ts_.isObjectBindingPattern(declaration.name)) {
-          for (const element of declaration.name.elements) {
-            const key = element.propertyName ?? element.name;
-            if (ts_.isIdentifier(element.name) && ts_.isIdentifier(key)) map.set(element.name.text, { module, imported: key.text });
-          }
-        }
-      }
     }
   }
+  // Requires may sit inside a wrapper (tsx and bundlers wrap a module in a function): every declaration counts, and
+  // a name declared more than once is not followed (origins.ts).
+  const visit = (node: ts.Node): void => {
+    if (ts_.isVariableDeclaration(node) && node.initializer) requireBinding(ts_, node, map);
+    ts_.forEachChild(node, visit);
+  };
+  visit(file);
   return map;
 }
 
+function requireBinding(ts_: typeof ts, declaration: ts.VariableDeclaration, map: Map<string, ModuleBinding>): void {
+  const initializer = declaration.initializer!;
+  const interop = interopRequire(ts_, initializer);
+  if (interop !== undefined && ts_.isIdentifier(declaration.name)) {
+    map.set(declaration.name.text, { module: interop, imported: '(interop)' });
+    return;
+  }
+  const module = requiredModule(ts_, initializer);
+  if (module === undefined) return;
+  if (ts_.isIdentifier(declaration.name)) map.set(declaration.name.text, { module, imported: '*' });
+  else if (ts_.isObjectBindingPattern(declaration.name)) {
+    for (const element of declaration.name.elements) {
+      const key = element.propertyName ?? element.name;
+      if (ts_.isIdentifier(element.name) && ts_.isIdentifier(key)) map.set(element.name.text, { module, imported: key.text });
+    }
+  }
+}
+
 /**
- * `__importDefault(require('m'))`, `__importStar(require('m'))` (also as `tslib_1.__importDefault`): what TypeScript
- * and Babel emit for an import in CommonJS output. The binding is an object whose members are the module's.
+ * `__importDefault(require('m'))`, `__importStar(require('m'))` (also as `tslib_1.__importDefault`) and esbuild's
+ * `__toESM(require('m'))`: what TypeScript, Babel and esbuild emit for an import in CommonJS output. The binding is an
+ * object whose members are the module's.
  */
 function interopRequire(ts_: typeof ts, node: ts.Expression): string | undefined {
   if (!ts_.isCallExpression(node) || node.arguments.length !== 1) return undefined;
   const callee = node.expression;
   const name = ts_.isIdentifier(callee) ? callee.text : ts_.isPropertyAccessExpression(callee) ? callee.name.text : '';
-  if (!/^_*(importDefault|importStar|interopRequireDefault|interopRequireWildcard)$/.test(name)) return undefined;
+  if (!/^_*(importDefault|importStar|interopRequireDefault|interopRequireWildcard|toESM)$/.test(name)) return undefined;
   return requiredModule(ts_, node.arguments[0]!);
 }
 
