@@ -45,7 +45,7 @@ export interface ModuleOutput {
 }
 
 // Words one of which any module with a site must contain: a cheap test before parsing.
-const MAY_HAVE_SITES = /fetch|express|fastify|koa|hono|http|axios|undici/;
+export const MAY_HAVE_SITES = /fetch|express|fastify|koa|hono|http|axios|undici/;
 
 /** Undefined when the module has nothing to trace (it is then used exactly as it came). */
 export function transformModule(ts_: typeof ts, input: ModuleInput, options: AutotraceOptions = parseOptions(undefined)): ModuleOutput | undefined {

@@ -2,7 +2,7 @@ import type * as ts from 'typescript';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPluginEntry } from '../cli/tsconfig';
-import { transformModule } from '../javascript';
+import { MAY_HAVE_SITES, transformModule } from '../javascript';
 import { parseOptions, type AutotraceOptions } from '../options';
 import { sourceMapOf } from './source-maps';
 
@@ -14,8 +14,9 @@ let typescript: typeof ts | undefined;
 let options: AutotraceOptions | undefined;
 
 export function traceAtLoad(code: string, fileName: string, commonJs: boolean): string | undefined {
-  if (/[\\/]node_modules[\\/]/.test(fileName) || !/\.[mc]?[jt]sx?$/.test(fileName)) return undefined;
+  if (/[\\/]node_modules[\\/]/.test(fileName) || !/\.[mc]?[jt]sx?$/.test(fileName) || !MAY_HAVE_SITES.test(code)) return undefined;
   try {
+    // The parser is loaded on the first module that may hold a site, not before.
     typescript ??= require('typescript') as typeof ts;
     options ??= loadOptions();
     const inputMap = sourceMapOf(code, fileName);
