@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,16 +171,29 @@ describe('the same service through every door gives the same trace', () => {
     cpSync(work, dir, { recursive: true, filter: (src) => !/node_modules|[\\/]out$/.test(src) });
     mkdirSync(join(dir, 'node_modules'), { recursive: true });
     symlinkSync(repoRoot, join(dir, 'node_modules', 'autotrace'), 'dir');
-    const build = await run(join(ts7, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json', '--outDir', 'out/ts7'], dir);
+    const tsconfig = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8'));
+    tsconfig.compilerOptions.outDir = 'out/ts7';
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+    const build = await run(join(ts7, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], dir);
     expect(build.code).toBe(0);
     const untracedLookalikes = readFileSync(join(dir, 'out', 'ts7', 'lookalikes.js'), 'utf8');
     const first = await run(process.execPath, [cli, 'instrument', 'out/ts7', '-p', 'tsconfig.json'], dir);
     expect(first.code).toBe(0);
     expect(first.stderr).toContain('autotrace: 4 sites: 4 traced, 0 black boxes, coverage 100% (1 file instrumented in out/ts7)');
     const once = readFileSync(join(dir, 'out', 'ts7', 'service.js'), 'utf8');
-    const again = await run(process.execPath, [cli, 'instrument', 'out/ts7'], dir);
-    expect(again.stderr).toContain('(0 files instrumented');
+    const report = readFileSync(join(dir, 'autotrace-report.json'), 'utf8');
+    const sites = (JSON.parse(report) as { sites: { file: string; line: number; recogniser: string }[] }).sites;
+    expect(sites.map((site) => `${site.file}:${site.line} ${site.recogniser}`)).toEqual([
+      'src/service.ts:6 imports',
+      'src/service.ts:8 imports',
+      'src/service.ts:9 imports',
+      'src/service.ts:13 imports',
+    ]);
+    const again = await run(process.execPath, [cli, 'instrument', 'out/ts7', '-p', 'tsconfig.json'], dir);
+    expect(again.stderr).toContain('autotrace: 4 sites: 4 traced, 0 black boxes, coverage 100% (0 files instrumented');
     expect(readFileSync(join(dir, 'out', 'ts7', 'service.js'), 'utf8')).toBe(once);
+    expect(readFileSync(join(dir, 'autotrace-report.json'), 'utf8')).toBe(report);
+    expect((await run(process.execPath, [cli, 'check'], dir)).stdout).toContain('1 files with 4 traced sites, all emitted traced (TypeScript 7.0.2)');
     expect(readFileSync(join(dir, 'out', 'ts7', 'lookalikes.js'), 'utf8')).toBe(untracedLookalikes);
     const { body, trace } = await traceOf(process.execPath, ['-r', spansPreload, 'out/ts7/service.js'], dir);
     expect(body.lookalikes).toEqual(LOOKALIKES);

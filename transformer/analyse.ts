@@ -23,6 +23,8 @@ import {
 } from './recognise-imports';
 import type { SiteRecord } from './report';
 import {
+  CLIENT_CALL_RULES,
+  GLOBAL_CLIENT_RULES,
   mayCreateApps,
   type AppFactoryRule,
   type ClientCallRule,
@@ -107,7 +109,12 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
   };
 
   const visitCall = (call: ts.CallExpression, optedOut: OptOut | undefined): void => {
-    if (isRuntimeCall(core, call)) return;
+    if (isRuntimeCall(core, call)) {
+      // Code autotrace already rewrote (output instrumented again): a redirected client call is still a traced site.
+      const client = redirectedClient((call.expression as ts.PropertyAccessExpression).name.text);
+      if (client) site(call, { kind: 'client', client, ...bakedFacts(ts_, call), recogniser: typed ? 'checker' : 'imports' }, optedOut);
+      return;
+    }
     const callee = call.expression;
     const receiver = ts_.isPropertyAccessExpression(callee) ? callee.expression : callee;
     const registration = ask((r) => matchRegistration(r, call), () => registrationByImports(ts_, call), receiver);
@@ -160,7 +167,8 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     const sites = new Map<number, SiteInfo>();
     for (const index of match.handlerIndexes) {
       const original = call.arguments[index]!;
-      if (!isRuntimeCall(core, original)) sites.set(index, handlerSite(core, original, ownName(ts_, original), match.mountPath));
+      const value = ts_.isSpreadElement(original) ? original.expression : original;
+      if (!isRuntimeCall(core, value)) sites.set(index, handlerSite(core, original, ownName(ts_, original), match.mountPath));
     }
     site(call, fields, optedOut, sites.size > 0 ? { type: 'wrapArguments', rule, sites } : undefined);
   };
@@ -217,6 +225,21 @@ function ensureParents(ts_: typeof ts, file: ts.SourceFile): void {
     });
   };
   link(file);
+}
+
+/** What a rewritten call's site literal says (`__autotrace.fetch({ …, urlTemplate: "/users/{id}" }, url)`). */
+function bakedFacts(ts_: typeof ts, call: ts.CallExpression): { urlTemplate?: string } {
+  const [site] = call.arguments;
+  const template = site && ts_.isObjectLiteralExpression(site) ? literalProperty(ts_, site, 'urlTemplate') : undefined;
+  return template && ts_.isStringLiteralLike(template) ? { urlTemplate: template.text } : {};
+}
+
+/** The client a runtime stand-in (`fetch`, `undiciRequest`, `httpRequest`) calls. */
+function redirectedClient(runtimeExport: string): string | undefined {
+  return (
+    GLOBAL_CLIENT_RULES.find((rule) => rule.callInstead === runtimeExport)?.client ??
+    CLIENT_CALL_RULES.find((rule) => rule.callThrough === runtimeExport)?.client
+  );
 }
 
 type SiteFields = Omit<SiteRecord, 'file' | 'line' | 'column' | 'status' | 'reason'>;

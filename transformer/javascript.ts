@@ -38,8 +38,8 @@ export interface ModuleInput {
 
 export interface ModuleOutput {
   readonly code: string;
-  /** The map from the traced code to the module's original source (through `inputMap` when one was given). */
-  readonly map: RemappedMap;
+  /** The map from the traced code to the module's original source (through `inputMap` when one was given); none when nothing was rewritten (`code` is then the input). */
+  readonly map: RemappedMap | undefined;
   readonly records: readonly SiteRecord[];
   readonly gaps: readonly Gap[];
 }
@@ -47,7 +47,7 @@ export interface ModuleOutput {
 // Words one of which any module with a site must contain: a cheap test before parsing.
 export const MAY_HAVE_SITES = /fetch|express|fastify|koa|hono|http|axios|undici/;
 
-/** Undefined when the module has nothing to trace (it is then used exactly as it came). */
+/** Undefined when the module holds no site at all; `map` undefined when it holds only sites left as written. */
 export function transformModule(ts_: typeof ts, input: ModuleInput, options: AutotraceOptions = parseOptions(undefined)): ModuleOutput | undefined {
   if (!MAY_HAVE_SITES.test(input.code)) return undefined;
   const extension = extname(input.fileName);
@@ -57,7 +57,7 @@ export function transformModule(ts_: typeof ts, input: ModuleInput, options: Aut
   const core = createFileCore(ts_, options, input.projectRoot, toSource);
   const plan = planFile(core, file);
   const edited = applyEdits(ts_, file, plan, input.commonJs ?? writtenAsCommonJs(ts_, file, false));
-  if (!edited) return undefined;
+  if (!edited) return plan.records.length > 0 ? { code: input.code, map: undefined, records: plan.records, gaps: plan.gaps } : undefined;
   const map = input.inputMap ? remapping([edited.map as SourceMapInput, input.inputMap], () => null) : remapping(edited.map as SourceMapInput, () => null);
   return { code: edited.code, map, records: plan.records, gaps: plan.gaps };
 }

@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { moduleBindings, moduleName, requiredModule } from './imports';
-import { MODULE_KINDS, VALUE_KINDS } from './rules';
+import { APP_FACTORY_RULES, CLIENT_INSTANCE_RULES, MODULE_KINDS, RUNTIME_BINDING, VALUE_KINDS } from './rules';
 
 // Import tracking: which kind of traced value (rules.ts VALUE_KINDS) an expression holds, known from one file's text
 // alone, with no type checker. Values are followed from their import or require through `const`/`let` bindings,
@@ -14,6 +14,8 @@ export interface Origins {
   declares(name: string): boolean;
   /** Whether the file declares this name exactly once (so every use of it means that declaration). */
   declaredOnce(name: string): boolean;
+  /** The string a name holds when it is declared once, as a `const` initialised with a string literal. */
+  constantString(name: string): string | undefined;
 }
 
 const originsByFile = new WeakMap<ts.SourceFile, Origins>();
@@ -126,6 +128,9 @@ function createOrigins(ts_: typeof ts, file: ts.SourceFile): Origins {
     if (ts_.isCallExpression(node)) {
       const module = requiredModule(ts_, node);
       if (module !== undefined) return bindingKind(module, '*');
+      // Code autotrace already rewrote: its wrappers hand back what they were given.
+      const passedThrough = runtimePassThrough(ts_, node);
+      if (passedThrough) return kindOf(passedThrough);
       const kind = kindOf(node.expression);
       return kind && VALUE_KINDS[kind]?.call;
     }
@@ -144,7 +149,25 @@ function createOrigins(ts_: typeof ts, file: ts.SourceFile): Origins {
     return binding && binding.imported === '(interop)' && (declarations.get(node.text)?.length ?? 0) === 1 ? binding.module : undefined;
   };
 
-  return { kindOf, declares: (name) => declarations.has(name), declaredOnce: (name) => declarations.get(name)?.length === 1 };
+  const constantString = (name: string): string | undefined => {
+    const declared = declarations.get(name);
+    const declaration = declared?.length === 1 ? declared[0]! : undefined;
+    if (!declaration || !ts_.isVariableDeclaration(declaration) || !(declaration.parent.flags & ts_.NodeFlags.Const)) return undefined;
+    const initializer = declaration.initializer;
+    return initializer && ts_.isStringLiteralLike(initializer) ? initializer.text : undefined;
+  };
+
+  return { kindOf, declares: (name) => declarations.has(name), declaredOnce: (name) => declarations.get(name)?.length === 1, constantString };
+}
+
+/** `__autotrace.expressApp(app)` is `app`; `__autotrace.axios(site, api)` is `api`. */
+function runtimePassThrough(ts_: typeof ts, call: ts.CallExpression): ts.Expression | undefined {
+  const callee = call.expression;
+  if (!ts_.isPropertyAccessExpression(callee) || !ts_.isIdentifier(callee.expression) || callee.expression.text !== RUNTIME_BINDING) return undefined;
+  const name = callee.name.text;
+  if (APP_FACTORY_RULES.some((rule) => rule.wrapWith === name)) return call.arguments[0];
+  if (CLIENT_INSTANCE_RULES.some((rule) => rule.wrapWith === name)) return call.arguments[1];
+  return undefined;
 }
 
 function bindingKind(module: string, imported: string): string | undefined {

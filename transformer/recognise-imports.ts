@@ -44,15 +44,17 @@ export function registrationByImports(ts_: typeof ts, call: ts.CallExpression): 
     const optionsIndex = args.findIndex((arg) => ts_.isObjectLiteralExpression(arg));
     return { rule, handlerIndexes: [], optionsIndex: optionsIndex === -1 ? undefined : optionsIndex, mountPath: undefined };
   }
+  const origins = kinds(ts_, call);
+  const pathText = (node: ts.Expression) => (ts_.isStringLiteralLike(node) ? node.text : ts_.isIdentifier(node) ? origins.constantString(node.text) : undefined);
   let firstHandler = 0;
-  while (firstHandler < args.length && isPathLiteral(ts_, args[firstHandler]!)) firstHandler++;
+  while (firstHandler < args.length && (isPathLiteral(ts_, args[firstHandler]!) || pathText(args[firstHandler]!) !== undefined)) firstHandler++;
   const handlerIndexes = args.map((_, index) => index).filter((index) => index >= firstHandler && mayBeHandler(ts_, args[index]!));
   // A route needs a path and a handler; `app.get(name)` with one argument reads a setting.
   if (rule.kind === 'route' && rule.whenFirstArgument === undefined && rule.methods.includes('get') && args.length < 2) {
     return { rule, handlerIndexes: [], optionsIndex: undefined, mountPath: undefined };
   }
   const first = args[0];
-  const mountPath = rule.passesMountPath && firstHandler === 1 && first && ts_.isStringLiteralLike(first) ? first.text : undefined;
+  const mountPath = rule.passesMountPath && firstHandler === 1 && first ? pathText(first) : undefined;
   return { rule, handlerIndexes, optionsIndex: undefined, mountPath };
 }
 

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { dirname, join, relative, resolve } from 'node:path';
 import { transformModule } from '../javascript';
 import { parseOptions } from '../options';
-import { buildReport, summaryLine } from '../report';
+import { buildReport, summaryLine, writeReport } from '../report';
 import { formatGap } from '../gaps';
 import { CliError, typescriptOf } from './project';
 import { readPluginEntry } from './tsconfig';
@@ -37,7 +37,7 @@ export function instrument(outDir: string, tsconfig: string | undefined): Instru
     if (!output) continue;
     records.push(...output.records);
     for (const gap of output.gaps) lines.push(formatGap(gap));
-    if (output.code === code) continue;
+    if (!output.map || output.code === code) continue;
     files++;
     if (mapFile) {
       writeFileSync(file, output.code);
@@ -50,6 +50,9 @@ export function instrument(outDir: string, tsconfig: string | undefined): Instru
     }
   }
   const report = buildReport(records);
+  // Beside the tsconfig, as a build through the plugin writes it: `autotrace check` reads it next to TypeScript 7.
+  const reportPath = tsconfig && options.report !== false ? resolve(projectRoot, options.report) : undefined;
+  if (reportPath && records.length > 0) writeReport(reportPath, report);
   lines.push(`${summaryLine(report.summary, undefined)} (${files} file${files === 1 ? '' : 's'} instrumented in ${relative(process.cwd(), root) || '.'})`);
   return { files, text: `${lines.join('\n')}\n` };
 }

@@ -21,7 +21,7 @@ export function traceAtLoad(code: string, fileName: string, commonJs: boolean): 
     options ??= loadOptions();
     const inputMap = sourceMapOf(code, fileName);
     const output = transformModule(typescript, { code, fileName, projectRoot: process.cwd(), commonJs, ...(inputMap ? { inputMap } : {}) }, options);
-    if (!output) return undefined;
+    if (!output?.map) return undefined;
     const map = Buffer.from(JSON.stringify(output.map)).toString('base64');
     return `${output.code}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${map}\n`;
   } catch {

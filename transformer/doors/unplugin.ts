@@ -2,12 +2,15 @@ import type * as ts from 'typescript';
 import { createUnplugin } from 'unplugin';
 import { printGap } from '../gaps';
 import { transformModule } from '../javascript';
+import { relative, resolve } from 'node:path';
 import { parseOptions, type AutotraceOptions } from '../options';
+import { buildReport, summaryLine, writeReport, type SiteRecord } from '../report';
 import { sourceMapOf } from './source-maps';
 
 // The bundler door: one unplugin factory, re-exported per bundler (autotrace/esbuild, /vite, /rollup, /webpack,
 // /rspack). It hands each of the project's own modules to the same transform as every other door and returns the
-// traced text with its source map, which the bundler chains with its own.
+// traced text with its source map, which the bundler chains with its own; when the build ends it writes the report
+// of every module it saw and prints the summary line, as a build through the tsconfig plugin does.
 
 export interface BundlerOptions extends Partial<AutotraceOptions> {
   /** The folder site paths (code.file.path) are relative to; default: the working directory. */
@@ -21,18 +24,27 @@ export const autotrace = createUnplugin((raw: BundlerOptions | undefined) => {
   const options = parseOptions(rest);
   const projectRoot = root ?? process.cwd();
   let typescript: typeof ts | undefined;
+  // Every module's sites, by module, for the report written when the build ends (a rebuild replaces a module's).
+  const sites = new Map<string, readonly SiteRecord[]>();
   return {
     name: 'autotrace',
     enforce: 'pre',
+    buildEnd() {
+      if (sites.size === 0) return;
+      const report = buildReport([...sites.values()].flat());
+      const path = options.report === false ? undefined : resolve(projectRoot, options.report);
+      if (path) writeReport(path, report);
+      if (!options.quiet) process.stderr.write(`${summaryLine(report.summary, path && relative(process.cwd(), path))}\n`);
+    },
     transformInclude: (id) => MODULE_ID.test(id.split('?')[0]!) && !/[\\/]node_modules[\\/]/.test(id),
     transform(code, id) {
       const fileName = id.split('?')[0]!;
       typescript ??= require('typescript') as typeof ts;
       const inputMap = sourceMapOf(code, fileName);
       const output = transformModule(typescript, { code, fileName, projectRoot, ...(inputMap ? { inputMap } : {}) }, options);
-      if (!output) return undefined;
-      for (const gap of output.gaps) printGap(gap);
-      return { code: output.code, map: output.map as never };
+      sites.set(fileName, output?.records ?? []);
+      for (const gap of output?.gaps ?? []) printGap(gap);
+      return output?.map ? { code: output.code, map: output.map as never } : undefined;
     },
   };
 });
