@@ -100,13 +100,13 @@ function excluder(options: AutotraceOptions, projectRoot: string): (fileName: st
   return (fileName) => matches !== undefined && matches(relative(projectRoot, fileName).split(sep).join('/'));
 }
 
-/** The project's own source files: what the report covers (declaration files and node_modules left out). */
+/** The project's own source files: what the report covers (declaration files and imported libraries left out). */
 export function projectFiles(core: Core): ts.SourceFile[] {
   const program = core.program;
   if (!program) return [];
   return program
     .getSourceFiles()
-    .filter((file) => !file.isDeclarationFile && !program.isSourceFileFromExternalLibrary(file) && !/[\\/]node_modules[\\/]/.test(file.fileName));
+    .filter((file) => !file.isDeclarationFile && !program.isSourceFileFromExternalLibrary(file));
 }
 
 /** Every site of the whole program, and the black boxes among them, whichever files are emitted this time. */
