@@ -117,7 +117,7 @@ describe('the same service through every door gives the same trace', () => {
     expect(trace).toEqual(EXPECTED);
   }, 60_000);
 
-  it.each([
+  it.each<[string, Partial<import('esbuild').BuildOptions>]>([
     ['full bundling', {}],
     ["packages: 'external'", { packages: 'external' }],
   ])('esbuild with autotrace/esbuild, %s', async (name, extra) => {

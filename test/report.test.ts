@@ -20,6 +20,7 @@ interface Site {
   urlTemplate?: string;
   status: string;
   reason?: string;
+  recogniser?: string;
 }
 interface Report {
   summary: Record<string, number>;

@@ -11,6 +11,8 @@ export interface ModuleBinding {
    * object an interop helper wraps it in (its members are the module's).
    */
   readonly imported: string;
+  /** `import type` / `import { type X }`: names a type only, never a value. */
+  readonly typeOnly?: true;
 }
 
 const bindingsByFile = new WeakMap<ts.SourceFile, ReadonlyMap<string, ModuleBinding>>();
@@ -27,14 +29,15 @@ function readBindings(ts_: typeof ts, file: ts.SourceFile): Map<string, ModuleBi
     if (ts_.isImportDeclaration(statement) && ts_.isStringLiteral(statement.moduleSpecifier)) {
       const module = statement.moduleSpecifier.text;
       const clause = statement.importClause;
-      if (!clause || clause.isTypeOnly) continue;
-      if (clause.name) map.set(clause.name.text, { module, imported: 'default' });
+      if (!clause) continue;
+      const typeOnly = clause.isTypeOnly ? { typeOnly: true as const } : {};
+      if (clause.name) map.set(clause.name.text, { module, imported: 'default', ...typeOnly });
       const named = clause.namedBindings;
-      if (named && ts_.isNamespaceImport(named)) map.set(named.name.text, { module, imported: '*' });
+      if (named && ts_.isNamespaceImport(named)) map.set(named.name.text, { module, imported: '*', ...typeOnly });
       if (named && ts_.isNamedImports(named)) {
         for (const element of named.elements) {
-          if (element.isTypeOnly) continue;
-          map.set(element.name.text, { module, imported: (element.propertyName ?? element.name).text });
+          const imported = (element.propertyName ?? element.name).text;
+          map.set(element.name.text, { module, imported, ...(clause.isTypeOnly || element.isTypeOnly ? { typeOnly: true as const } : {}) });
         }
       }
     } else if (ts_.isImportEqualsDeclaration(statement) && ts_.isExternalModuleReference(statement.moduleReference)) {

@@ -95,7 +95,7 @@ function createOrigins(ts_: typeof ts, file: ts.SourceFile): Origins {
     const declaration = declared[0]!;
     return guarded(declaration, () => {
       let kind: string | undefined;
-      if (binding) kind = bindingKind(binding.module, binding.imported);
+      if (binding) kind = binding.typeOnly ? undefined : bindingKind(binding.module, binding.imported);
       else if (ts_.isVariableDeclaration(declaration) || ts_.isParameter(declaration)) {
         kind = declaration.initializer && !ts_.isParameter(declaration) ? kindOf(declaration.initializer) : typeKind(declaration.type);
         if (kind === undefined && declaration.type) kind = typeKind(declaration.type);

@@ -49,8 +49,8 @@ export function registrationByImports(ts_: typeof ts, call: ts.CallExpression): 
   let firstHandler = 0;
   while (firstHandler < args.length && (isPathLiteral(ts_, args[firstHandler]!) || pathText(args[firstHandler]!) !== undefined)) firstHandler++;
   const handlerIndexes = args.map((_, index) => index).filter((index) => index >= firstHandler && mayBeHandler(ts_, args[index]!));
-  // A route needs a path and a handler; `app.get(name)` with one argument reads a setting.
-  if (rule.kind === 'route' && rule.whenFirstArgument === undefined && rule.methods.includes('get') && args.length < 2) {
+  // `app.get(name)` with one argument reads an Express setting: a route needs a path and a handler.
+  if (rule.framework === 'express' && ts_.isPropertyAccessExpression(callee) && callee.name.text === 'get' && args.length < 2) {
     return { rule, handlerIndexes: [], optionsIndex: undefined, mountPath: undefined };
   }
   const first = args[0];

@@ -53,7 +53,8 @@ function calleeName(r: Recogniser, call: ts.CallExpression): ts.Identifier | und
 function declaredCalleeName(r: Recogniser, nameNode: ts.Identifier, isCandidate: (name: string) => boolean): string | undefined {
   if (isCandidate(nameNode.text)) return nameNode.text;
   if (r.ts.isPropertyAccessExpression(nameNode.parent) && nameNode.parent.name === nameNode) return undefined; // a property
-  const imported = moduleBindings(r.ts, nameNode.getSourceFile()).get(nameNode.text)?.imported;
+  const binding = moduleBindings(r.ts, nameNode.getSourceFile()).get(nameNode.text);
+  const imported = binding?.typeOnly ? undefined : binding?.imported;
   return imported !== undefined && isCandidate(imported) ? imported : undefined;
 }
 

@@ -180,6 +180,6 @@ function importReference(ts_: typeof ts, node: ts.Expression): { binding: Module
   const file = root.getSourceFile();
   const binding = moduleBindings(ts_, file).get(root.text);
   // Declared once in the file: every use of the name is the import (never a shadowing local).
-  if (!binding || !originsOf(ts_, file).declaredOnce(root.text)) return undefined;
+  if (!binding || binding.typeOnly || !originsOf(ts_, file).declaredOnce(root.text)) return undefined;
   return { binding, member: binding.imported === '*' || binding.imported === 'default' ? member : undefined };
 }
