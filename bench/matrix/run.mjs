@@ -1,0 +1,176 @@
+// `npm run bench:matrix`: the benchmark service in six variants, side by side in one run (see server.mjs for the
+// variants), on a small route and a route that calls a downstream with fetch. Rounds are interleaved across
+// variants; each variant's server runs in its own process and measures its own CPU time per request. Prints the
+// table, and writes bench/results/matrix-node<major>.json.
+//
+//   node bench/matrix/run.mjs [--node PATH] [--requests N] [--rounds N] [--startups N]
+import { fork, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Agent, createServer, request } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..');
+const require = createRequire(join(repo, 'package.json'));
+const args = process.argv.slice(2);
+const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const node = option('--node', process.execPath);
+const REQUESTS = Number(option('--requests', 3000));
+const ROUNDS = Number(option('--rounds', 4));
+const STARTUPS = Number(option('--startups', 5));
+const CONCURRENCY = 8;
+const VARIANTS = ['A', 'B', 'H', 'C', 'D', 'X'];
+const NAMES = {
+  A: 'untraced',
+  B: 'SDK + instrumentation-http, -express, -undici',
+  H: 'hand-written api wrapping + SDK',
+  C: 'autotrace + SDK',
+  D: 'autotrace, no SDK',
+  X: 'untraced + one AsyncLocalStorage run per request',
+};
+const ROUTES = ['/small', '/fetch'];
+
+/** The service built untraced and with autotrace (createTransformers, as the tsconfig plugin runs it), and by hand. */
+function build() {
+  const ts = require('typescript');
+  const { createTransformers } = require('./dist/transformer/index.js');
+  const outDir = join(repo, 'bench', 'out', 'matrix');
+  mkdirSync(outDir, { recursive: true });
+  const options = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true, skipLibCheck: true, types: ['node'] };
+  for (const [source, name, traced] of [['app.ts', 'plain', false], ['app.ts', 'traced', true], ['hand.ts', 'hand', false]]) {
+    const program = ts.createProgram({ rootNames: [join(here, source)], options });
+    const transformers = traced ? createTransformers(program, { report: false, quiet: true }, ts, { onGap: () => {} }) : undefined;
+    program.emit(program.getSourceFile(join(here, source)), (file, text) => file.endsWith('.js') && writeFileSync(join(outDir, `${name}.js`), text), undefined, false, transformers);
+  }
+}
+
+/** The downstream of /fetch: a plain server in this process, so its CPU is not counted as the service's. */
+async function startDownstream() {
+  const server = createServer((_req, res) => res.end('downstream data'));
+  server.keepAliveTimeout = 60_000;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}` };
+}
+
+function startServer(variant, downstream) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = fork(join(here, 'server.mjs'), [variant, downstream], { execPath: node, silent: true });
+    child.stderr.on('data', (chunk) => process.stderr.write(chunk));
+    child.stdout.once('data', (line) => resolve({ child, port: JSON.parse(String(line)).port, started }));
+    child.once('exit', (code) => reject(new Error(`variant ${variant} exited with ${code}`)));
+  });
+}
+
+const ask = (child, message) =>
+  new Promise((resolve) => {
+    child.once('message', resolve);
+    child.send(message);
+  });
+
+function get(agent, port, path) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - start) / 1e3) : reject(new Error(`${path}: ${res.statusCode}`))));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/** `count` requests, CONCURRENCY at a time: latencies (µs) and wall time (s). */
+async function drive(port, path, count) {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const latencies = [];
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < count) latencies.push(await get(agent, port, path));
+    }),
+  );
+  agent.destroy();
+  return { latencies, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
+
+build();
+const downstream = await startDownstream();
+const servers = {};
+for (const variant of VARIANTS) servers[variant] = await startServer(variant, downstream.url);
+const samples = Object.fromEntries(VARIANTS.flatMap((v) => ROUTES.map((r) => [`${v} ${r}`, { cpu: [], rps: [], latencies: [], spans: 0, requests: 0 }])));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const route of ROUTES) {
+    // Each round starts with another variant, so none always follows the same one.
+    const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
+    for (const variant of order) {
+      const { child, port } = servers[variant];
+      await drive(port, route, 200); // warm
+      await ask(child, 'mark');
+      const { latencies, seconds } = await drive(port, route, REQUESTS);
+      const stats = await ask(child, 'stats');
+      const sample = samples[`${variant} ${route}`];
+      sample.cpu.push(stats.cpuMicros / stats.requests);
+      sample.rps.push(REQUESTS / seconds);
+      sample.latencies.push(...latencies);
+      sample.spans += stats.spans;
+      sample.requests += stats.requests;
+    }
+  }
+}
+for (const { child } of Object.values(servers)) child.kill();
+
+// Startup to first 200: a fresh process per try, interleaved.
+const startups = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+for (let i = 0; i < STARTUPS; i++) {
+  for (const variant of VARIANTS) {
+    const { child, port, started } = await startServer(variant, downstream.url);
+    await get(new Agent(), port, '/small');
+    startups[variant].push(Number(process.hrtime.bigint() - started) / 1e6);
+    child.kill();
+  }
+}
+downstream.server.close();
+
+const version = (await new Promise((resolve) => {
+  const child = spawn(node, ['-p', 'process.versions.node']);
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  child.on('close', () => resolve(out.trim()));
+}));
+const results = { node: version, requests: REQUESTS, rounds: ROUNDS, concurrency: CONCURRENCY, variants: {} };
+for (const variant of VARIANTS) {
+  results.variants[variant] = { name: NAMES[variant], startupMs: median(startups[variant]) };
+  for (const route of ROUTES) {
+    const s = samples[`${variant} ${route}`];
+    results.variants[variant][route] = {
+      cpuMicrosPerRequest: median(s.cpu),
+      requestsPerSecond: median(s.rps),
+      p50Micros: percentile(s.latencies, 0.5),
+      p99Micros: percentile(s.latencies, 0.99),
+      spansPerRequest: s.spans / s.requests,
+    };
+  }
+}
+const base = results.variants.A;
+console.log(`Node ${version}: ${ROUNDS} interleaved rounds of ${REQUESTS} requests per variant and route, ${CONCURRENCY} at a time`);
+console.log('variant                                              route    CPU µs/req (÷A)   req/s (÷A)       p50 µs   p99 µs  spans/req');
+for (const variant of VARIANTS) {
+  for (const route of ROUTES) {
+    const r = results.variants[variant][route];
+    const a = base[route];
+    console.log(
+      `${`${variant} ${NAMES[variant]}`.padEnd(52)} ${route.padEnd(8)} ${r.cpuMicrosPerRequest.toFixed(1).padStart(6)} (${(r.cpuMicrosPerRequest / a.cpuMicrosPerRequest).toFixed(2)})` +
+        `   ${r.requestsPerSecond.toFixed(0).padStart(6)} (${(r.requestsPerSecond / a.requestsPerSecond).toFixed(2)})   ${r.p50Micros.toFixed(0).padStart(6)}   ${r.p99Micros.toFixed(0).padStart(6)}   ${r.spansPerRequest.toFixed(2)}`,
+    );
+  }
+}
+console.log('startup to first 200 (median of', STARTUPS, 'ms):', VARIANTS.map((v) => `${v} ${results.variants[v].startupMs.toFixed(0)}`).join(', '));
+mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
+writeFileSync(join(repo, 'bench', 'results', `matrix-node${version.split('.')[0]}.json`), `${JSON.stringify(results, null, 2)}\n`);
