@@ -1,4 +1,4 @@
-import { context, createContextKey, propagation, ROOT_CONTEXT, trace, type Tracer } from '@opentelemetry/api';
+import { context, createContextKey, propagation, ProxyTracerProvider, ROOT_CONTEXT, trace, type TracerProvider, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from './context-manager';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from './propagators';
 import { VERSION } from './version';
@@ -41,3 +41,18 @@ export function ensureBootstrapped(): void {
 
 /** The proxy tracer follows whatever provider the app registers, even one registered after this call. */
 export const tracer: Tracer = trace.getTracer('autotrace', VERSION);
+
+// The API's no-op provider: what a ProxyTracerProvider delegates to until an SDK is registered.
+const NOOP_PROVIDER: TracerProvider = new ProxyTracerProvider().getDelegate();
+
+/**
+ * Whether any span can be recorded: false while no SDK is registered, when every span would be the API's no-op. Then
+ * the runtime skips span work altogether (no span objects, attributes, URL formatting or redaction) and only carries
+ * the incoming context on, which is exactly what the no-op spans would have done. Asked per request (two property
+ * reads), so an SDK registered later is seen at once.
+ */
+export function canRecord(): boolean {
+  const provider = trace.getTracerProvider();
+  const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
+  return delegate !== NOOP_PROVIDER;
+}

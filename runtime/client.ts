@@ -1,6 +1,7 @@
 import {
   context,
   createContextKey,
+  INVALID_SPAN_CONTEXT,
   propagation,
   SpanKind,
   SpanStatusCode,
@@ -16,7 +17,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { ensureBootstrapped, tracer } from './bootstrap';
+import { canRecord, ensureBootstrapped, tracer } from './bootstrap';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery } from './http-semconv';
 import { learnSite, mayPropagate, siteAttributes, type Site } from './site';
 import { isThenable, safely } from './safe';
@@ -28,6 +29,7 @@ import { errorTypeOf } from './server';
 // OpenTelemetry's suppress-tracing key (@opentelemetry/core): under it the SDK's tracer hands out non-recording spans
 // and the W3C propagator injects nothing, so instrumentation-http/-undici add no second CLIENT span and no header.
 const SUPPRESS_TRACING = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+const INVALID_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 export interface ClientCall {
   readonly span: Span;
@@ -42,6 +44,11 @@ export interface ClientCall {
 export function startClientCall(rawMethod: string | undefined, url: URL | undefined, site: Site | undefined, suppress: boolean): ClientCall {
   ensureBootstrapped();
   learnSite(site);
+  if (!canRecord()) {
+    // No SDK: no span, just the active context's trace carried on (as the API's no-op span would).
+    const active = context.active();
+    return { span: trace.getSpan(active) ?? INVALID_SPAN, context: active, headersFrom: active, site, hostname: url?.hostname };
+  }
   const method = normalizeMethod(rawMethod);
   const attributes: Attributes = {};
   methodAttributes(rawMethod ?? 'GET', method, attributes);

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import {
   context,
+  INVALID_SPAN_CONTEXT,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -26,7 +27,7 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
-import { ensureBootstrapped, tracer } from './bootstrap';
+import { canRecord, ensureBootstrapped, tracer } from './bootstrap';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery, splitAuthority, type Method } from './http-semconv';
 import { safely } from './safe';
 
@@ -102,6 +103,7 @@ function startServerSpan(req: IncomingMessage, res: ServerResponse): ServerReque
   ensureBootstrapped();
   const method = normalizeMethod(req.method);
   const parent = propagation.extract(ROOT_CONTEXT, req.headers, headerGetter);
+  if (!canRecord()) return carryOnly(req, parent, method);
   const span = tracer.startSpan(
     method.spanName,
     { kind: SpanKind.SERVER, attributes: requestAttributes(req, method) },
@@ -121,6 +123,26 @@ function startServerSpan(req: IncomingMessage, res: ServerResponse): ServerReque
   res.once('close', () => safely(() => endServerSpan(state, res), undefined));
   return state;
 }
+
+/**
+ * No SDK: the request runs in the extracted context, whose remote span is what outbound calls propagate as their
+ * parent (as the API's no-op span would), and nothing else is done: no span, no attributes, no listener.
+ */
+function carryOnly(req: IncomingMessage, parent: Context, method: Method): ServerRequestState {
+  const state: ServerRequestState = {
+    span: trace.getSpan(parent) ?? INVALID_SPAN,
+    context: parent,
+    method,
+    mountTemplate: '',
+    mountBase: '',
+    lastError: undefined,
+    ended: true,
+  };
+  states.set(req, state);
+  return state;
+}
+
+const INVALID_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 function requestAttributes(req: IncomingMessage, method: Method): Attributes {
   const attributes: Attributes = {};

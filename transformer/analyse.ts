@@ -16,6 +16,7 @@ import {
 } from './recognise';
 import {
   appFactoryByImports,
+  mayTrackImports,
   clientCallByImports,
   clientInstanceByImports,
   globalClientByImports,
@@ -82,11 +83,15 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     if (typed) {
       const match = byChecker(typed);
       if (match) return { match, by: 'checker' as const };
-      if (!(typed.checker.getTypeAtLocation(subject).flags & (ts_.TypeFlags.Any | ts_.TypeFlags.Unknown))) return undefined;
     }
+    if (!tracksImports) return undefined;
+    // Import tracking costs no checker call, so it is asked first; the checker is then asked only about its subject.
     const match = byImports();
-    return match ? { match, by: 'imports' as const } : undefined;
+    if (!match) return undefined;
+    if (typed && !(typed.checker.getTypeAtLocation(subject).flags & (ts_.TypeFlags.Any | ts_.TypeFlags.Unknown))) return undefined;
+    return { match, by: 'imports' as const };
   };
+  const tracksImports = mayTrackImports(ts_, file);
   const fileOptOut = core.isExcluded(file.fileName) ? EXCLUDED : isFileIgnored(ts_, file) ? IGNORED_FILE : undefined;
 
   /** Records a site; acts on it only when nobody opted it out. */

@@ -51,7 +51,7 @@ function readBindings(ts_: typeof ts, file: ts.SourceFile): Map<string, ModuleBi
     if (ts_.isVariableDeclaration(node) && node.initializer) requireBinding(ts_, node, map);
     ts_.forEachChild(node, visit);
   };
-  visit(file);
+  if (file.text.includes('require')) visit(file);
   return map;
 }
 

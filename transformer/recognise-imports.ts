@@ -1,4 +1,5 @@
 import type * as ts from 'typescript';
+import { moduleBindings, moduleName } from './imports';
 import { originsOf } from './origins';
 import type { ClientInstanceMatch, RegistrationMatch } from './recognise';
 import {
@@ -6,6 +7,7 @@ import {
   CLIENT_CALL_RULES,
   CLIENT_INSTANCE_RULES,
   GLOBAL_CLIENT_RULES,
+  MODULE_KINDS,
   REGISTRATION_RULES,
   VALUE_KINDS,
   type AppFactoryRule,
@@ -16,6 +18,15 @@ import {
 // The same questions as recognise.ts, answered by import tracking (origins.ts) instead of the checker: used where
 // there is no checker (a file compiled alone, a bundler, a load-time hook, emitted JavaScript) and where the checker
 // sees only `any`. Each answer comes from the same rows of rules.ts, reached through VALUE_KINDS.
+
+/**
+ * Whether import tracking can find anything in a file at all: it binds a traced module, or mentions the global fetch.
+ * Read from the import statements and the text, so files with neither cost nothing more.
+ */
+export function mayTrackImports(ts_: typeof ts, file: ts.SourceFile): boolean {
+  for (const binding of moduleBindings(ts_, file).values()) if (MODULE_KINDS[moduleName(binding.module)]) return true;
+  return file.text.includes('fetch');
+}
 
 const kinds = (ts_: typeof ts, node: ts.Node) => originsOf(ts_, node.getSourceFile());
 const valueKind = (ts_: typeof ts, node: ts.Expression) => {

@@ -21,6 +21,8 @@ const REQUESTS = Number(option('--requests', 3000));
 const ROUNDS = Number(option('--rounds', 4));
 const STARTUPS = Number(option('--startups', 5));
 const CONCURRENCY = 8;
+// `--profile C`: that variant's server runs under --cpu-prof; bench/matrix/profile.mjs summarises the profile.
+const PROFILE = option('--profile', undefined);
 const VARIANTS = ['A', 'B', 'H', 'C', 'D', 'X'];
 const NAMES = {
   A: 'untraced',
@@ -57,7 +59,8 @@ async function startDownstream() {
 function startServer(variant, downstream) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = fork(join(here, 'server.mjs'), [variant, downstream], { execPath: node, silent: true });
+    const execArgv = variant === PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(repo, 'bench', 'out', 'profiles')] : [];
+    const child = fork(join(here, 'server.mjs'), [variant, downstream], { execPath: node, execArgv, silent: true });
     child.stderr.on('data', (chunk) => process.stderr.write(chunk));
     child.stdout.once('data', (line) => resolve({ child, port: JSON.parse(String(line)).port, started }));
     child.once('exit', (code) => reject(new Error(`variant ${variant} exited with ${code}`)));
@@ -124,7 +127,8 @@ for (let round = 0; round < ROUNDS; round++) {
     }
   }
 }
-for (const { child } of Object.values(servers)) child.kill();
+// SIGINT lets a profiled server write its profile before it exits.
+await Promise.all(Object.values(servers).map(({ child }) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGINT')))));
 
 // Startup to first 200: a fresh process per try, interleaved.
 const startups = Object.fromEntries(VARIANTS.map((v) => [v, []]));

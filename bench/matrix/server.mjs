@@ -48,6 +48,7 @@ const server = createServer(listener);
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`));
 
+process.on('SIGINT', () => process.exit(0));
 process.on('message', async (message) => {
   if (message === 'mark') {
     await provider?.forceFlush();
