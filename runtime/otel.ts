@@ -1,0 +1,151 @@
+import { propagation, ProxyTracerProvider, trace, type TextMapPropagator } from '@opentelemetry/api';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from './propagators';
+
+// `node --import autotrace/otel app.js` (or `-r autotrace/otel`): spans to a backend with environment variables alone.
+// Starts an SDK from the standard OTEL_* variables, on whichever SDK line the app installed (3.x
+// @opentelemetry/sdk-trace, or 2.x @opentelemetry/sdk-trace-base): those and the exporter are optional peers, looked
+// up from the app. The provider is installed as the API's delegate without registering it, so an app that registers
+// its own provider later replaces it: the app's choice wins, and no second SDK runs.
+
+type AnyClass = new (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const appRequire = createRequire(join(process.cwd(), 'package.json'));
+const env = process.env;
+
+function optional(name: string): Record<string, AnyClass & ((...args: unknown[]) => unknown)> | undefined {
+  try {
+    return appRequire(name) as Record<string, AnyClass & ((...args: unknown[]) => unknown)>;
+  } catch {
+    return undefined;
+  }
+}
+
+function say(message: string): void {
+  process.stderr.write(`autotrace/otel: ${message}\n`);
+}
+
+/** service.name: OTEL_SERVICE_NAME, else OTEL_RESOURCE_ATTRIBUTES, else the nearest package.json name. */
+function resourceAttributes(): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const pair of (env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    try {
+      attributes[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      // a malformed member is left out, as the specification asks
+    }
+  }
+  const name = env.OTEL_SERVICE_NAME || attributes['service.name'] || packageName();
+  attributes['service.name'] = name ?? 'unknown_service:node';
+  return attributes;
+}
+
+function packageName(): string | undefined {
+  for (let dir = process.cwd(); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        const name = (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name;
+        if (typeof name === 'string' && name) return name;
+      } catch {
+        // keep looking
+      }
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+function propagatorFromEnv(): TextMapPropagator | undefined {
+  const names = (env.OTEL_PROPAGATORS ?? 'tracecontext,baggage').split(',').map((n) => n.trim()).filter(Boolean);
+  if (names.includes('none')) return undefined;
+  const chosen: TextMapPropagator[] = [];
+  if (names.includes('tracecontext')) chosen.push(new W3CTraceContextPropagator());
+  if (names.includes('baggage')) chosen.push(new W3CBaggagePropagator());
+  for (const name of names.filter((n) => n !== 'tracecontext' && n !== 'baggage')) say(`OTEL_PROPAGATORS "${name}" is not supported: only tracecontext, baggage and none`);
+  return new CompositePropagator(chosen);
+}
+
+/** The exporter OTEL_TRACES_EXPORTER names (otlp by default), or undefined with a message saying what to install. */
+function exporterFromEnv(sdk: Record<string, AnyClass>): unknown {
+  const kind = (env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',')[0]!.trim();
+  if (kind === 'console') return new sdk.ConsoleSpanExporter!();
+  if (kind !== 'otlp') {
+    say(`OTEL_TRACES_EXPORTER "${kind}" is not supported: use otlp, console or none`);
+    return undefined;
+  }
+  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
+  const pkg = protocol === 'http/json' ? '@opentelemetry/exporter-trace-otlp-http' : protocol === 'http/protobuf' ? '@opentelemetry/exporter-trace-otlp-proto' : undefined;
+  if (!pkg) {
+    say(`OTEL_EXPORTER_OTLP_PROTOCOL "${protocol}" is not supported: use http/protobuf or http/json`);
+    return undefined;
+  }
+  const module = optional(pkg);
+  if (!module) {
+    say(`no spans are exported: install ${pkg} (the OTLP exporter for ${protocol}). Trace context still passes through.`);
+    return undefined;
+  }
+  // The exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT and _HEADERS itself.
+  return new module.OTLPTraceExporter!();
+}
+
+function start(): void {
+  if (env.OTEL_SDK_DISABLED === 'true' || (env.OTEL_TRACES_EXPORTER ?? '').trim() === 'none') return;
+  const proxy = trace.getTracerProvider();
+  if (!(proxy instanceof ProxyTracerProvider)) return; // the app (or another preload) registered a provider already
+  const line3 = optional('@opentelemetry/sdk-trace');
+  const sdk = line3 ?? optional('@opentelemetry/sdk-trace-base');
+  const resources = optional('@opentelemetry/resources');
+  if (!sdk || !resources) {
+    say(
+      'no spans are exported: install an OpenTelemetry SDK beside autotrace: @opentelemetry/sdk-trace-base@^2 and ' +
+        '@opentelemetry/resources@^2 (or @opentelemetry/sdk-trace@^3 and @opentelemetry/resources@^3), with ' +
+        '@opentelemetry/exporter-trace-otlp-proto. Trace context still passes through.',
+    );
+    return;
+  }
+  const exporter = exporterFromEnv(sdk);
+  if (!exporter) return;
+  // The 3.x line takes processor options ({ exporter }); 2.x the exporter itself.
+  const processor = line3 ? new sdk.BatchSpanProcessor!({ exporter }) : new sdk.BatchSpanProcessor!(exporter);
+  const Provider = (sdk.TracerProvider ?? sdk.BasicTracerProvider)!;
+  const provider = new Provider({ resource: resources.resourceFromAttributes!(resourceAttributes()), spanProcessors: [processor] });
+  proxy.setDelegate(provider);
+  const propagator = propagatorFromEnv();
+  if (propagator) propagation.setGlobalPropagator(propagator);
+  flushOnExit(provider as { forceFlush(): Promise<void>; shutdown(): Promise<void> });
+}
+
+/** Ends batching before the process does: on a natural exit, and on SIGTERM/SIGINT (then exits as Node would have). */
+function flushOnExit(provider: { forceFlush(): Promise<void>; shutdown(): Promise<void> }): void {
+  let flushed = false;
+  const shutdown = () => {
+    if (flushed) return Promise.resolve();
+    flushed = true;
+    return provider.shutdown().catch(() => undefined);
+  };
+  process.once('beforeExit', () => void shutdown());
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const onSignal = () => {
+      // Alone on the signal, the process would have exited: do so once flushed. Beside the app's own handler, flush
+      // and let the app decide.
+      const alone = process.listenerCount(signal) === 1;
+      void shutdown().then(() => {
+        if (alone) {
+          process.removeListener(signal, onSignal);
+          process.kill(process.pid, signal);
+        }
+      });
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+try {
+  start();
+} catch (error) {
+  say(`not started: ${(error as Error).message}`);
+}

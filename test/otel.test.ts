@@ -1,0 +1,168 @@
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { tspcBuild } from './helpers/fixture-project';
+import { fixturesDir, repoRoot } from './helpers/paths';
+import { run } from './helpers/processes';
+
+// Zero-code export: `node --import autotrace/otel` starts an SDK from OTEL_* variables and sends spans over OTLP/HTTP
+// to a real receiver (a small server here that decodes what arrives, JSON or protobuf).
+
+interface Received {
+  contentType: string;
+  /** Span names and the service.name, as decoded. */
+  spanNames: string[];
+  serviceName: string | undefined;
+}
+
+const received: Received[] = [];
+let receiver: Server;
+let endpoint = '';
+let work = '';
+
+/** Every length-delimited field of a protobuf message that reads as text, depth first: enough to find names. */
+function protobufStrings(buffer: Buffer): string[] {
+  const found: string[] = [];
+  const walk = (bytes: Buffer) => {
+    let at = 0;
+    const varint = () => {
+      let value = 0;
+      let shift = 0;
+      for (;;) {
+        const byte = bytes[at++]!;
+        value += (byte & 0x7f) * 2 ** shift;
+        if (byte < 0x80) return value;
+        shift += 7;
+      }
+    };
+    while (at < bytes.length) {
+      const key = varint();
+      const wire = key & 7;
+      if (wire === 0) varint();
+      else if (wire === 1) at += 8;
+      else if (wire === 5) at += 4;
+      else if (wire === 2) {
+        const length = varint();
+        const inner = bytes.subarray(at, at + length);
+        at += length;
+        const text = inner.toString('utf8');
+        if (/^[\x20-\x7e]+$/.test(text)) found.push(text);
+        try {
+          walk(inner);
+        } catch {
+          // not a message: a string or bytes
+        }
+      } else throw new Error('not protobuf');
+    }
+  };
+  walk(buffer);
+  return found;
+}
+
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const contentType = String(req.headers['content-type']);
+      if (contentType.includes('json')) {
+        const data = JSON.parse(body.toString('utf8'));
+        for (const resourceSpans of data.resourceSpans) {
+          const service = resourceSpans.resource.attributes.find((a: { key: string }) => a.key === 'service.name')?.value.stringValue;
+          const spanNames = resourceSpans.scopeSpans.flatMap((s: { spans: { name: string }[] }) => s.spans.map((span) => span.name));
+          received.push({ contentType, spanNames, serviceName: service });
+        }
+      } else {
+        const strings = protobufStrings(body);
+        const at = strings.indexOf('service.name');
+        received.push({ contentType, spanNames: strings.filter((s) => /^(GET|POST)( |$)/.test(s)), serviceName: at === -1 ? undefined : strings[at + 1] });
+      }
+      res.writeHead(200, { 'content-type': contentType }).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+
+  work = join(repoRoot, '.tmp', 'otel');
+  rmSync(work, { recursive: true, force: true });
+  cpSync(join(fixturesDir, 'doors'), work, { recursive: true, filter: (src) => !/node_modules|[\\/]out$/.test(src) });
+  mkdirSync(join(work, 'node_modules'), { recursive: true });
+  symlinkSync(repoRoot, join(work, 'node_modules', 'autotrace'), 'dir');
+  expect((await tspcBuild(work)).code).toBe(0);
+}, 120_000);
+afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+beforeEach(() => {
+  received.length = 0;
+});
+
+/** Runs the service with these arguments and variables, sends one request, then SIGTERM; resolves once it exited. */
+async function serveOnce(args: string[], extraEnv: Record<string, string>, cwd = work) {
+  const child = spawn(process.execPath, [...args, 'out/tspc/service.js'], { cwd, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (line) => resolve(JSON.parse(String(line).split('\n')[0]!).port));
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+  });
+  expect((await fetch(`http://127.0.0.1:${port}/hello/ann`)).status).toBe(200);
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  child.kill('SIGTERM');
+  return { ...(await exit), stderr };
+}
+
+const spansOf = () => received.flatMap((r) => r.spanNames).sort();
+
+describe('node --import autotrace/otel', () => {
+  it.each([
+    ['http/protobuf', 'application/x-protobuf'],
+    ['http/json', 'application/json'],
+  ])('exports over OTLP %s to OTEL_EXPORTER_OTLP_ENDPOINT, flushing on SIGTERM, then exits as Node would', async (protocol, contentType) => {
+    const result = await serveOnce(['--import', 'autotrace/otel'], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+      OTEL_SERVICE_NAME: 'doors-service',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.signal).toBe('SIGTERM');
+    expect(received.every((r) => r.contentType.startsWith(contentType))).toBe(true);
+    // Decoded crudely, protobuf also yields attribute values that look like names ('GET'): compare as a set there.
+    const names = protocol === 'http/json' ? spansOf() : [...new Set(spansOf())].sort();
+    expect(names).toEqual(['GET', 'GET /downstream/:name', 'GET /hello/:name']);
+    expect(new Set(received.map((r) => r.serviceName))).toEqual(new Set(['doors-service']));
+  }, 60_000);
+
+  it('names the service after the nearest package.json without OTEL_SERVICE_NAME, and works with -r too', async () => {
+    await serveOnce(['-r', 'autotrace/otel'], { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+    expect(received[0]?.serviceName).toBe('autotrace-doors-fixture');
+    expect(spansOf()).toHaveLength(3);
+  }, 60_000);
+
+  it('starts nothing when the app registers its own provider: the app\'s SDK gets the spans', async () => {
+    const spansFile = join(mkdtempSync(join(tmpdir(), 'autotrace-otel-')), 'spans.jsonl');
+    await serveOnce(['-r', 'autotrace/otel', '-r', join(repoRoot, 'test', 'helpers', 'spans-to-file.cjs')], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      SPANS_FILE: spansFile,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(received).toEqual([]);
+    expect(existsSync(spansFile) && readFileSync(spansFile, 'utf8').trim().split('\n')).toHaveLength(3);
+  }, 60_000);
+
+  it('says what to install when no SDK is there, and the app runs on', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'autotrace-no-sdk-'));
+    const result = await run(process.execPath, ['-r', join(repoRoot, 'dist', 'runtime', 'otel.js'), '-e', 'console.log("app ran")'], empty);
+    expect(result.stdout).toBe('app ran\n');
+    expect(result.stderr).toContain('autotrace/otel: no spans are exported: install an OpenTelemetry SDK beside autotrace');
+    expect(result.code).toBe(0);
+  });
+
+  it('exports nothing with OTEL_TRACES_EXPORTER=none', async () => {
+    await serveOnce(['--import', 'autotrace/otel'], { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_TRACES_EXPORTER: 'none' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(received).toEqual([]);
+  }, 60_000);
+});
