@@ -1,91 +1,24 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tspcBuild } from './helpers/fixture-project';
 import { fixturesDir, repoRoot } from './helpers/paths';
+import { otlpReceiver, type Received } from './helpers/otlp-receiver';
 import { run } from './helpers/processes';
 
 // Zero-code export: `node --import autotrace/otel` starts an SDK from OTEL_* variables and sends spans over OTLP/HTTP
 // to a real receiver (a small server here that decodes what arrives, JSON or protobuf).
-
-interface Received {
-  contentType: string;
-  /** Span names and the service.name, as decoded. */
-  spanNames: string[];
-  serviceName: string | undefined;
-}
 
 const received: Received[] = [];
 let receiver: Server;
 let endpoint = '';
 let work = '';
 
-/** Every length-delimited field of a protobuf message that reads as text, depth first: enough to find names. */
-function protobufStrings(buffer: Buffer): string[] {
-  const found: string[] = [];
-  const walk = (bytes: Buffer) => {
-    let at = 0;
-    const varint = () => {
-      let value = 0;
-      let shift = 0;
-      for (;;) {
-        const byte = bytes[at++]!;
-        value += (byte & 0x7f) * 2 ** shift;
-        if (byte < 0x80) return value;
-        shift += 7;
-      }
-    };
-    while (at < bytes.length) {
-      const key = varint();
-      const wire = key & 7;
-      if (wire === 0) varint();
-      else if (wire === 1) at += 8;
-      else if (wire === 5) at += 4;
-      else if (wire === 2) {
-        const length = varint();
-        const inner = bytes.subarray(at, at + length);
-        at += length;
-        const text = inner.toString('utf8');
-        if (/^[\x20-\x7e]+$/.test(text)) found.push(text);
-        try {
-          walk(inner);
-        } catch {
-          // not a message: a string or bytes
-        }
-      } else throw new Error('not protobuf');
-    }
-  };
-  walk(buffer);
-  return found;
-}
-
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const contentType = String(req.headers['content-type']);
-      if (contentType.includes('json')) {
-        const data = JSON.parse(body.toString('utf8'));
-        for (const resourceSpans of data.resourceSpans) {
-          const service = resourceSpans.resource.attributes.find((a: { key: string }) => a.key === 'service.name')?.value.stringValue;
-          const spanNames = resourceSpans.scopeSpans.flatMap((s: { spans: { name: string }[] }) => s.spans.map((span) => span.name));
-          received.push({ contentType, spanNames, serviceName: service });
-        }
-      } else {
-        const strings = protobufStrings(body);
-        const at = strings.indexOf('service.name');
-        received.push({ contentType, spanNames: strings.filter((s) => /^(GET|POST)( |$)/.test(s)), serviceName: at === -1 ? undefined : strings[at + 1] });
-      }
-      res.writeHead(200, { 'content-type': contentType }).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+  ({ server: receiver, endpoint } = await otlpReceiver(received));
 
   work = join(repoRoot, '.tmp', 'otel');
   rmSync(work, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { reportJson, summaryLine } from '../report';
 import { check } from './check';
+import { init } from './init';
 import { instrument } from './instrument';
 import { writeHtmlReport } from './html';
 import { CliError, loadProject, reportOf } from './project';
@@ -13,6 +14,8 @@ import { formatTable } from './table';
 // The `autotrace` command. Exit codes: 0 fine, 1 the check or the --min gate failed, 2 the command could not run.
 
 const USAGE = `usage:
+  autotrace init [-p tsconfig.json]
+      adds the plugin to the tsconfig (or writes one for a new service: src/ → dist/)
   autotrace report [-p tsconfig.json] [--json] [--html DIR] [--sarif FILE] [--min N]
       every HTTP site of the project and whether it is traced, without building
   autotrace check [-p tsconfig.json]
@@ -39,6 +42,10 @@ function main(argv: string[]): number {
     },
     strict: true,
   });
+  if (command === 'init') {
+    process.stdout.write(init(values.project));
+    return 0;
+  }
   if (command === 'check') {
     const result = check(values.project);
     (result.ok ? process.stdout : process.stderr).write(result.text);
