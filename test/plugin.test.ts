@@ -51,7 +51,13 @@ describe('the runtime package', () => {
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as Record<string, Record<string, unknown>>;
     expect(pkg.peerDependencies).not.toHaveProperty('typescript');
     expect(pkg.dependencies).not.toHaveProperty('typescript');
-    expect(pkg.peerDependenciesMeta).toEqual({ typescript: { optional: true } });
+    expect(pkg.peerDependenciesMeta).toMatchObject({ typescript: { optional: true } });
+    // Likewise the SDK and exporter autotrace/otel looks for: optional, and never installed for the service.
+    for (const name of Object.keys(pkg.peerDependenciesMeta!)) {
+      expect(pkg.peerDependenciesMeta![name]).toEqual({ optional: true });
+      expect(pkg.peerDependencies).not.toHaveProperty(name);
+      expect(pkg.dependencies).not.toHaveProperty(name);
+    }
   });
 
   it('reports the package version as its instrumentation scope version', () => {
