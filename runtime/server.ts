@@ -52,6 +52,13 @@ const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
   keys: (carrier) => Object.keys(carrier),
 };
 
+/** The state of a request from now on: its span, the context its handlers run in, the route still to learn. */
+function track(req: object, span: Span, runIn: Context, method: Method, ended: boolean): ServerRequestState {
+  const state: ServerRequestState = { span, context: runIn, method, mountTemplate: '', mountBase: '', lastError: undefined, ended };
+  states.set(req, state);
+  return state;
+}
+
 export function serverStateOf(req: unknown): ServerRequestState | undefined {
   return typeof req === 'object' && req !== null ? states.get(req) : undefined;
 }
@@ -78,18 +85,8 @@ function adoptActiveServerSpan(req: IncomingMessage): ServerRequestState | undef
   if (!span || !span.isRecording() || span.kind !== SpanKind.SERVER) return undefined;
   const scope = span.instrumentationScope ?? span.instrumentationLibrary;
   if (scope?.name === 'autotrace') return undefined;
-  const state: ServerRequestState = {
-    span,
-    context: active,
-    method: normalizeMethod(req.method),
-    mountTemplate: '',
-    mountBase: '',
-    lastError: undefined,
-    ended: false,
-  };
   // No end listeners: the span is its owner's to end.
-  states.set(req, state);
-  return state;
+  return track(req, span, active, normalizeMethod(req.method), false);
 }
 
 /** What SDK 2.x/3.x spans (ReadableSpan) carry beyond the API's Span; 1.x named the scope instrumentationLibrary. */
@@ -109,16 +106,7 @@ function startServerSpan(req: IncomingMessage, res: ServerResponse): ServerReque
     { kind: SpanKind.SERVER, attributes: requestAttributes(req, method) },
     parent,
   );
-  const state: ServerRequestState = {
-    span,
-    context: trace.setSpan(parent, span),
-    method,
-    mountTemplate: '',
-    mountBase: '',
-    lastError: undefined,
-    ended: false,
-  };
-  states.set(req, state);
+  const state = track(req, span, trace.setSpan(parent, span), method, false);
   // 'close' follows 'finish' for every response (and also comes alone when the connection drops): one listener.
   res.once('close', () => safely(() => endServerSpan(state, res), undefined));
   return state;
@@ -129,17 +117,7 @@ function startServerSpan(req: IncomingMessage, res: ServerResponse): ServerReque
  * parent (as the API's no-op span would), and nothing else is done: no span, no attributes, no listener.
  */
 function carryOnly(req: IncomingMessage, parent: Context, method: Method): ServerRequestState {
-  const state: ServerRequestState = {
-    span: trace.getSpan(parent) ?? INVALID_SPAN,
-    context: parent,
-    method,
-    mountTemplate: '',
-    mountBase: '',
-    lastError: undefined,
-    ended: true,
-  };
-  states.set(req, state);
-  return state;
+  return track(req, trace.getSpan(parent) ?? INVALID_SPAN, parent, method, true);
 }
 
 const INVALID_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
