@@ -66,6 +66,11 @@ const EXPECTED = [
   'SERVER GET /downstream/:name route /downstream/:name at src/service.ts:13',
 ];
 const LOOKALIKES = ['b', 'local:x', 'requested y'];
+const ESM_EXPECTED = [
+  'SERVER GET /hello/:name route /hello/:name at esm/service.mjs:6',
+  'CLIENT GET template /downstream/{name} at esm/service.mjs:7',
+  'SERVER GET /downstream/:name route /downstream/:name at esm/service.mjs:11',
+];
 
 const plainJs = (dir: string) => readFileSync(join(dir, 'out', 'plain', 'lookalikes.js'), 'utf8');
 
@@ -164,6 +169,15 @@ describe('the same service through every door gives the same trace', () => {
     expect(trace).toEqual(EXPECTED);
   }, 60_000);
 
+  it('rollup with autotrace/rollup, bundling the ES module version of the service', async () => {
+    const { rollup } = requireFromRepo('rollup') as typeof import('rollup');
+    const autotrace = requireFromRepo('autotrace/rollup') as (options: object) => import('rollup').Plugin;
+    const bundle = await rollup({ input: join(work, 'esm', 'service.mjs'), external: (id) => !/^[./]/.test(id) && !id.startsWith(work), plugins: [autotrace({ root: work })] });
+    await bundle.write({ file: join(work, 'out', 'rollup', 'service.mjs'), format: 'es', sourcemap: true });
+    const { trace } = await traceOf(process.execPath, ['-r', spansPreload, 'out/rollup/service.mjs'], work);
+    expect(trace).toEqual(ESM_EXPECTED);
+  }, 60_000);
+
   it('TypeScript 7, then autotrace instrument on its output (idempotent, maps chained to the .ts lines)', async () => {
     expect(existsSync(join(ts7, 'node_modules', 'typescript5')), 'run: npm ci --prefix compat/ts7').toBe(true);
     const dir = join(ts7, 'work', 'doors');
@@ -212,11 +226,7 @@ describe.each(TOOLCHAINS.map((t) => [t.nodeMajor, t.node] as const))('the load-t
   it('traces ES modules as they load', async () => {
     const { trace, stderr } = await traceOf(node, ['-r', spansPreload, '--import', 'autotrace/register', 'esm/service.mjs'], work);
     expect(stderr).toBe('');
-    expect(trace).toEqual([
-      'SERVER GET /hello/:name route /hello/:name at esm/service.mjs:6',
-      'CLIENT GET template /downstream/{name} at esm/service.mjs:7',
-      'SERVER GET /downstream/:name route /downstream/:name at esm/service.mjs:11',
-    ]);
+    expect(trace).toEqual(ESM_EXPECTED);
   }, 60_000);
 
   it('composes with tsx: node --import tsx --import autotrace/register src/service.ts', async () => {
@@ -225,4 +235,5 @@ describe.each(TOOLCHAINS.map((t) => [t.nodeMajor, t.node] as const))('the load-t
     expect(trace).toEqual(EXPECTED);
   }, 60_000);
 });
+
 
