@@ -75,23 +75,22 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
   const checksDirectives = mentionsIgnore(file.text);
   const checksFactories = mayCreateApps(file.text);
   const typed = typedRecogniser(core);
+  const tracksImports = mayTrackImports(ts_, file);
   /**
    * Asks the checker first. Import tracking answers where there is no checker, and where the checker sees only
-   * `any`/`unknown` at `subject` (a `require` in a .ts file): never against a type the checker did resolve.
+   * `any`/`unknown` at `subject` (a `require` in a .ts file): never against a type the checker did resolve. Import
+   * tracking costs no checker call, so it goes before the one question about `subject`.
    */
   const ask = <T>(byChecker: (r: Recogniser) => T | undefined, byImports: () => T | undefined, subject: ts.Expression) => {
     if (typed) {
       const match = byChecker(typed);
       if (match) return { match, by: 'checker' as const };
     }
-    if (!tracksImports) return undefined;
-    // Import tracking costs no checker call, so it is asked first; the checker is then asked only about its subject.
-    const match = byImports();
+    const match = tracksImports ? byImports() : undefined;
     if (!match) return undefined;
     if (typed && !(typed.checker.getTypeAtLocation(subject).flags & (ts_.TypeFlags.Any | ts_.TypeFlags.Unknown))) return undefined;
     return { match, by: 'imports' as const };
   };
-  const tracksImports = mayTrackImports(ts_, file);
   const fileOptOut = core.isExcluded(file.fileName) ? EXCLUDED : isFileIgnored(ts_, file) ? IGNORED_FILE : undefined;
 
   /** Records a site; acts on it only when nobody opted it out. */
