@@ -15,26 +15,32 @@ function protobufStrings(buffer: Buffer): string[] {
   const found: string[] = [];
   const walk = (bytes: Buffer) => {
     let at = 0;
+    // Random bytes (trace ids) are walked too, so every read is bounded: past the end is "not a message".
     const varint = () => {
       let value = 0;
-      let shift = 0;
-      for (;;) {
+      for (let shift = 0; shift < 64; shift += 7) {
+        if (at >= bytes.length) throw new Error('truncated');
         const byte = bytes[at++]!;
         value += (byte & 0x7f) * 2 ** shift;
         if (byte < 0x80) return value;
-        shift += 7;
       }
+      throw new Error('varint too long');
+    };
+    const skip = (count: number) => {
+      if (at + count > bytes.length) throw new Error('truncated');
+      at += count;
     };
     while (at < bytes.length) {
       const key = varint();
       const wire = key & 7;
       if (wire === 0) varint();
-      else if (wire === 1) at += 8;
-      else if (wire === 5) at += 4;
+      else if (wire === 1) skip(8);
+      else if (wire === 5) skip(4);
       else if (wire === 2) {
         const length = varint();
-        const inner = bytes.subarray(at, at + length);
-        at += length;
+        const start = at;
+        skip(length);
+        const inner = bytes.subarray(start, at);
         const text = inner.toString('utf8');
         if (/^[\x20-\x7e]+$/.test(text)) found.push(text);
         try {
@@ -45,7 +51,11 @@ function protobufStrings(buffer: Buffer): string[] {
       } else throw new Error('not protobuf');
     }
   };
-  walk(buffer);
+  try {
+    walk(buffer);
+  } catch {
+    // what was found before the bytes stopped making sense is kept
+  }
   return found;
 }
 
