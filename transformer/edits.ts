@@ -1,6 +1,7 @@
 import type * as ts from 'typescript';
 import MagicString from 'magic-string';
 import type { Action, FilePlan } from './analyse';
+import { bindsRuntime } from './rewrite';
 import { RUNTIME_BINDING, RUNTIME_MODULE } from './rules';
 import type { SiteInfo } from './sites';
 
@@ -20,7 +21,7 @@ export function applyEdits(ts_: typeof ts, file: ts.SourceFile, plan: FilePlan, 
   // Outer sites before inner ones: a prefix written first stays outermost, a suffix written first stays last.
   const ordered = [...plan.actions].sort(([a], [b]) => a.getStart(file) - b.getStart(file) || b.end - a.end);
   for (const [node, action] of ordered) edit(ts_, file, text, node, action);
-  if (!file.statements.some((statement) => bindsRuntimeText(ts_, statement))) {
+  if (!file.statements.some((statement) => bindsRuntime(ts_, statement))) {
     text.appendRight(importPosition(ts_, file), commonJs ? `const ${RUNTIME_BINDING} = require("${RUNTIME_MODULE}");\n` : `import * as ${RUNTIME_BINDING} from "${RUNTIME_MODULE}";\n`);
   }
   return { code: text.toString(), map: text.generateMap({ hires: true, source: file.fileName, includeContent: true }) };
@@ -99,14 +100,6 @@ function importPosition(ts_: typeof ts, file: ts.SourceFile): number {
     else return position;
   }
   return position;
-}
-
-function bindsRuntimeText(ts_: typeof ts, statement: ts.Statement): boolean {
-  if (ts_.isImportDeclaration(statement)) {
-    const bindings = statement.importClause?.namedBindings;
-    return bindings !== undefined && ts_.isNamespaceImport(bindings) && bindings.name.text === RUNTIME_BINDING;
-  }
-  return ts_.isVariableStatement(statement) && statement.declarationList.declarations.some((d) => ts_.isIdentifier(d.name) && d.name.text === RUNTIME_BINDING);
 }
 
 /** The site literal, as the AST rewrite prints it (rewrite.ts `siteLiteral`). */
