@@ -121,13 +121,10 @@ export type NodeHeaders = readonly unknown[] | Iterable<readonly [string, unknow
 export function withMissingHeaders(given: NodeHeaders | null | undefined, carrier: Record<string, string>): unknown[] | Record<string, unknown> {
   if (Array.isArray(given)) {
     const list: unknown[] = [...given];
-    if (list.length > 0 && Array.isArray(list[0])) {
-      const names = new Set(list.map((pair) => String((pair as unknown[])[0]).toLowerCase()));
-      addMissing(carrier, (name) => names.has(name), (name, value) => list.push([name, value]));
-      return list;
-    }
-    const names = new Set(list.filter((_, i) => i % 2 === 0).map((name) => String(name).toLowerCase()));
-    addMissing(carrier, (name) => names.has(name), (name, value) => list.push(name, value));
+    const pairs = list.length > 0 && Array.isArray(list[0]);
+    const nameList = pairs ? list.map((pair) => (pair as unknown[])[0]) : list.filter((_, i) => i % 2 === 0);
+    const names = new Set(nameList.map((name) => String(name).toLowerCase()));
+    addMissing(carrier, (name) => names.has(name), (name, value) => (pairs ? list.push([name, value]) : list.push(name, value)));
     return list;
   }
   const copy: Record<string, unknown> = {};

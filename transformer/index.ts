@@ -2,6 +2,7 @@ import type * as ts from 'typescript';
 import { createCore, createSourceFileTransformer, type Core } from './core';
 import { printGap, type GapSink } from './gaps';
 import { reportBuild } from './build-report';
+import { loadTypeScript } from './load-typescript';
 import type { Report } from './report';
 import { AutotraceOptionError, parseOptions, type AutotraceOptions } from './options';
 import { warnIfRuntimeIsDevOnly } from './project-checks';
@@ -97,9 +98,4 @@ function coreFor(ts_: typeof ts, program: ts.Program, options: AutotraceOptions)
   let core = byOptions.get(key);
   if (!core) byOptions.set(key, (core = createCore(ts_, program, options)));
   return core;
-}
-
-function loadTypeScript(): typeof ts {
-  // Loaded only here, at build time: nothing under runtime/ may pull in the compiler.
-  return require('typescript') as typeof ts;
 }

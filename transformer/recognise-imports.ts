@@ -34,22 +34,22 @@ const valueKind = (ts_: typeof ts, node: ts.Expression) => {
   return kind === undefined ? undefined : VALUE_KINDS[kind];
 };
 
+/** Whether a row is declared where the checker would have found this value's type or function declared. */
+const declaredIn = (row: { typesPackage: string; declaredIn: readonly string[] }, at: { typesPackage: string; owner: string }) =>
+  row.typesPackage === at.typesPackage && row.declaredIn.includes(at.owner);
+
 /** `app.get('/x', h)` on an app whose origin is `express()`, `createServer(h)` on `http`, … */
 export function registrationByImports(ts_: typeof ts, call: ts.CallExpression): RegistrationMatch | undefined {
   const callee = call.expression;
   const args = call.arguments;
-  let rule;
-  if (ts_.isPropertyAccessExpression(callee) && ts_.isIdentifier(callee.name)) {
-    const method = callee.name.text;
-    const receiver = valueKind(ts_, callee.expression);
-    const fn = valueKind(ts_, callee)?.fn;
-    rule = receiver?.is
-      ? REGISTRATION_RULES.find((r) => r.typesPackage === receiver.is!.typesPackage && r.declaredIn.includes(receiver.is!.owner) && r.methods.includes(method) && fitsFirst(ts_, call, r.whenFirstArgument))
-      : fn && REGISTRATION_RULES.find((r) => r.typesPackage === fn.typesPackage && r.declaredIn.includes(fn.owner) && r.methods.includes(fn.name));
-  } else if (ts_.isIdentifier(callee)) {
-    const fn = valueKind(ts_, callee)?.fn;
-    rule = fn && REGISTRATION_RULES.find((r) => r.typesPackage === fn.typesPackage && r.declaredIn.includes(fn.owner) && r.methods.includes(fn.name));
-  }
+  const method = ts_.isPropertyAccessExpression(callee) && ts_.isIdentifier(callee.name) ? callee.name.text : undefined;
+  if (method === undefined && !ts_.isIdentifier(callee)) return undefined;
+  // A method on a traced value (`app.get`), or a traced function however it is reached (`createServer`, `http.createServer`).
+  const receiver = method !== undefined ? valueKind(ts_, (callee as ts.PropertyAccessExpression).expression)?.is : undefined;
+  const fn = receiver ? undefined : valueKind(ts_, callee)?.fn;
+  const rule = receiver
+    ? REGISTRATION_RULES.find((r) => declaredIn(r, receiver) && r.methods.includes(method!) && fitsFirst(ts_, call, r.whenFirstArgument))
+    : fn && REGISTRATION_RULES.find((r) => declaredIn(r, fn) && r.methods.includes(fn.name));
   if (!rule) return undefined;
   if (rule.handlers !== 'arguments') {
     const optionsIndex = args.findIndex((arg) => ts_.isObjectLiteralExpression(arg));
@@ -91,7 +91,7 @@ export function globalClientByImports(ts_: typeof ts, callee: ts.Expression): Gl
 /** `request(url)` from undici, `http.get(url)`, `(secure ? https : http).request(…)`. */
 export function clientCallByImports(ts_: typeof ts, callee: ts.Expression): ClientCallRule | undefined {
   const fn = valueKind(ts_, callee)?.fn;
-  return fn && CLIENT_CALL_RULES.find((rule) => rule.typesPackage === fn.typesPackage && rule.declaredIn.includes(fn.owner) && rule.functions.includes(fn.name));
+  return fn && CLIENT_CALL_RULES.find((rule) => declaredIn(rule, fn) && rule.functions.includes(fn.name));
 }
 
 /** `api.get(url)`, `axios(config)` on a value whose origin is axios or `axios.create()`. */

@@ -284,10 +284,10 @@ function matchGlobalReference(r: Recogniser, node: ts.Expression): GlobalClientR
 
 /**
  * A client function handed on as a value (`urls.map(fetch)`, `const get = fetch`, `{ fetch }`): calls made through
- * it cannot be seen here. Only value positions are looked at, so `typeof fetch` and declarations never count.
+ * it cannot be seen here. Asked only of nodes in a value position (`isValuePosition`, checked once by the caller for
+ * both recognisers), so `typeof fetch` and declarations never count.
  */
 export function matchClientValue(r: Recogniser, node: ts.Expression): string | undefined {
-  if (!isValuePosition(r.ts, node)) return undefined;
   const global = matchGlobalReference(r, node);
   if (global) return global.global;
   return r.ts.isIdentifier(node) && clientFunctionRule(r, node, node) ? node.text : undefined;

@@ -61,25 +61,25 @@ export function compareRecords(a: SiteRecord, b: SiteRecord): number {
   );
 }
 
-export function buildReport(records: readonly SiteRecord[]): Report {
-  const sites = [...records].sort(compareRecords);
+/** Counts by status and the coverage, for a whole report or any group of its sites (a file's). */
+export function summarise(sites: readonly SiteRecord[]): ReportSummary {
   const count = (status: SiteStatus) => sites.filter((site) => site.status === status).length;
   const instrumented = count('instrumented');
   const unsupported = count('unsupported');
   const traceable = instrumented + unsupported;
   return {
-    tool: 'autotrace',
-    format: 1,
-    summary: {
-      sites: sites.length,
-      instrumented,
-      ignored: count('ignored'),
-      excluded: count('excluded'),
-      unsupported,
-      coverage: traceable === 0 ? 100 : Math.floor((instrumented / traceable) * 1000) / 10,
-    },
-    sites,
+    sites: sites.length,
+    instrumented,
+    ignored: count('ignored'),
+    excluded: count('excluded'),
+    unsupported,
+    coverage: traceable === 0 ? 100 : Math.floor((instrumented / traceable) * 1000) / 10,
   };
+}
+
+export function buildReport(records: readonly SiteRecord[]): Report {
+  const sites = [...records].sort(compareRecords);
+  return { tool: 'autotrace', format: 1, summary: summarise(sites), sites };
 }
 
 export function reportJson(report: Report): string {

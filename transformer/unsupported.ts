@@ -32,23 +32,18 @@ export function matchDynamicCall(r: Recogniser, call: ts.CallExpression): Unsupp
   const has = (name: string, owners: readonly string[], typesPackage: string) =>
     (r.checker.getPropertyOfType(type, name)?.declarations ?? []).some((d) => declaredBy(r, d, owners, typesPackage));
   const receiver = callee.expression.getText();
-  const registration = REGISTRATION_RULES.find((rule) => rule.methods.some((m) => has(m, rule.declaredIn, rule.typesPackage)));
+  // The receiver is a framework's app/router or a client instance when a method of some row is declared on its type.
+  const declaresARow = (rule: { methods: readonly string[]; declaredIn: readonly string[]; typesPackage: string }) =>
+    rule.methods.some((m) => has(m, rule.declaredIn, rule.typesPackage));
+  const registration = REGISTRATION_RULES.find(declaresARow);
   if (registration) {
-    return {
-      kind: 'route',
-      framework: registration.framework,
-      what: `dynamic registration ${receiver}[…](…)`,
-      why: 'the method is chosen at run time, so its handlers are not wrapped; requests still get their span from the app',
-    };
+    const why = 'the method is chosen at run time, so its handlers are not wrapped; requests still get their span from the app';
+    return { kind: 'route', framework: registration.framework, what: `dynamic registration ${receiver}[…](…)`, why };
   }
-  const instance = CLIENT_INSTANCE_RULES.find((rule) => rule.methods.some((m) => has(m, rule.declaredIn, rule.typesPackage)));
+  const instance = CLIENT_INSTANCE_RULES.find(declaresARow);
   if (instance) {
-    return {
-      kind: 'client',
-      client: instance.client,
-      what: `dynamic call ${receiver}[…](…)`,
-      why: 'the method is chosen at run time; call it by name to trace it',
-    };
+    const why = 'the method is chosen at run time; call it by name to trace it';
+    return { kind: 'client', client: instance.client, what: `dynamic call ${receiver}[…](…)`, why };
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Report, SiteRecord } from '../report';
-import { coverageOf, describeSite, sitesByFile } from './table';
+import { summarise, type Report, type SiteRecord } from '../report';
+import { describeSite, sitesByFile } from './table';
 
 // `autotrace report --html DIR`: a static report in the manner of a coverage report. index.html lists every file
 // with a coverage bar; files/<path>.html shows the file's source with each site's line marked by its status and the
@@ -35,8 +35,8 @@ function page(title: string, body: string): string {
 }
 
 function summaryText(sites: readonly SiteRecord[]): string {
-  const count = (status: SiteRecord['status']) => sites.filter((s) => s.status === status).length;
-  return `${sites.length} sites: ${count('instrumented')} traced, ${count('unsupported')} black boxes, ${count('ignored')} ignored, ${count('excluded')} excluded, coverage ${coverageOf(sites)}%`;
+  const s = summarise(sites);
+  return `${s.sites} sites: ${s.instrumented} traced, ${s.unsupported} black boxes, ${s.ignored} ignored, ${s.excluded} excluded, coverage ${s.coverage}%`;
 }
 
 /** The page of one source file, relative to the report's folder. */
@@ -47,13 +47,12 @@ export function filePagePath(file: string): string {
 export function writeHtmlReport(report: Report, outDir: string, projectRoot: string): string {
   const files = sitesByFile(report);
   const rows = [...files].map(([file, sites]) => {
-    const coverage = coverageOf(sites);
-    const count = (status: SiteRecord['status']) => sites.filter((s) => s.status === status).length;
+    const { coverage, instrumented, unsupported, ignored, excluded } = summarise(sites);
     return (
       `<tr data-file="${escapeHtml(file)}"><td><a href="${escapeHtml(filePagePath(file))}">${escapeHtml(file)}</a></td>` +
       `<td><div class="bar" title="${coverage}%"><span style="width:${coverage}%"></span></div></td>` +
-      `<td class="num coverage">${coverage}%</td><td class="num">${count('instrumented')}</td><td class="num">${count('unsupported')}</td>` +
-      `<td class="num">${count('ignored') + count('excluded')}</td><td class="num">${sites.length}</td></tr>`
+      `<td class="num coverage">${coverage}%</td><td class="num">${instrumented}</td><td class="num">${unsupported}</td>` +
+      `<td class="num">${ignored + excluded}</td><td class="num">${sites.length}</td></tr>`
     );
   });
   const index = page(

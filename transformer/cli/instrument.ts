@@ -33,7 +33,7 @@ export function instrument(outDir: string, tsconfig: string | undefined): Instru
     const mapComment = SOURCE_MAP_COMMENT.exec(code);
     const mapFile = mapComment && !mapComment[1]!.startsWith('data:') ? resolve(dirname(file), mapComment[1]!) : undefined;
     const inputMap = mapFile && existsSync(mapFile) ? readFileSync(mapFile, 'utf8') : inlineMap(mapComment?.[1]);
-    const output = transformModule(api, { code, fileName: file, projectRoot, commonJs: isCommonJs(file, code), ...(inputMap ? { inputMap } : {}) }, options);
+    const output = transformModule(api, { code, fileName: file, projectRoot, commonJs: isCommonJs(file), ...(inputMap ? { inputMap } : {}) }, options);
     if (!output) continue;
     records.push(...output.records);
     for (const gap of output.gaps) lines.push(formatGap(gap));
@@ -73,22 +73,23 @@ function inlineMap(url: string | undefined): string | undefined {
   return match ? Buffer.from(match[1]!, 'base64').toString('utf8') : undefined;
 }
 
-/** By extension, else by the nearest package.json `type` (as Node decides), else by the file's own text. */
-function isCommonJs(file: string, code: string): boolean | undefined {
-  if (file.endsWith('.cjs')) return true;
-  if (file.endsWith('.mjs')) return false;
+/**
+ * A `.js` file's format as Node decides it: by the nearest package.json `type`. Other extensions, and a `.js` with no
+ * package.json above it, are left to the module's own text (transformModule reads its extension and syntax).
+ */
+function isCommonJs(file: string): boolean | undefined {
+  if (!file.endsWith('.js')) return undefined;
   for (let dir = dirname(file); ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest)) {
       try {
         return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: string }).type !== 'module';
       } catch {
-        break;
+        return undefined;
       }
     }
-    if (dirname(dir) === dir) break;
+    if (dirname(dir) === dir) return undefined;
   }
-  return /\brequire\(|\bexports\./.test(code) ? true : undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import type * as ts from 'typescript';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPluginEntry } from '../cli/tsconfig';
+import { loadTypeScript } from '../load-typescript';
 import { MAY_HAVE_SITES, transformModule } from '../javascript';
 import { parseOptions, type AutotraceOptions } from '../options';
 import { sourceMapOf } from './source-maps';
@@ -17,7 +18,7 @@ export function traceAtLoad(code: string, fileName: string, commonJs: boolean): 
   if (/[\\/]node_modules[\\/]/.test(fileName) || !/\.[mc]?[jt]sx?$/.test(fileName) || !MAY_HAVE_SITES.test(code)) return undefined;
   try {
     // The parser is loaded on the first module that may hold a site, not before.
-    typescript ??= require('typescript') as typeof ts;
+    typescript ??= loadTypeScript();
     options ??= loadOptions();
     const inputMap = sourceMapOf(code, fileName);
     const output = transformModule(typescript, { code, fileName, projectRoot: process.cwd(), commonJs, ...(inputMap ? { inputMap } : {}) }, options);

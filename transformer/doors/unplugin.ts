@@ -1,6 +1,7 @@
 import type * as ts from 'typescript';
 import { createUnplugin } from 'unplugin';
 import { printGap } from '../gaps';
+import { loadTypeScript } from '../load-typescript';
 import { transformModule } from '../javascript';
 import { relative, resolve } from 'node:path';
 import { parseOptions, type AutotraceOptions } from '../options';
@@ -39,7 +40,7 @@ export const autotrace = createUnplugin((raw: BundlerOptions | undefined) => {
     transformInclude: (id) => MODULE_ID.test(id.split('?')[0]!) && !/[\\/]node_modules[\\/]/.test(id),
     transform(code, id) {
       const fileName = id.split('?')[0]!;
-      typescript ??= require('typescript') as typeof ts;
+      typescript ??= loadTypeScript();
       const inputMap = sourceMapOf(code, fileName);
       const output = transformModule(typescript, { code, fileName, projectRoot, ...(inputMap ? { inputMap } : {}) }, options);
       sites.set(fileName, output?.records ?? []);
