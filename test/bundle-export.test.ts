@@ -145,6 +145,26 @@ describe('a full bundle run with --import autotrace/otel', () => {
     expect(chain(receivedSpans())).toEqual(CHAIN);
   }, 120_000);
 
+  it('Vite SSR build with ssr.noExternal: true and autotrace/vite (an ES module): the same trace', async () => {
+    // vite is vitest's own dependency; declaring it here would pull esbuild to another major for its optional peer.
+    const { build } = await import('vite');
+    const autotrace = requireFromRepo('autotrace/vite') as (options: object) => import('vite').Plugin;
+    await build({
+      root: work,
+      configFile: false,
+      logLevel: 'silent',
+      plugins: [autotrace({ root: work, quiet: true })],
+      ssr: { noExternal: true, target: 'node' },
+      build: { ssr: join(work, 'src', 'service.ts'), outDir: join(work, 'out', 'vite'), emptyOutDir: true, minify: false },
+    });
+    const text = readFileSync(join(work, 'out', 'vite', 'service.mjs'), 'utf8');
+    expect(text).toContain('opentelemetry.js.api.');
+    expect(text).not.toMatch(/from "(@opentelemetry\/api|autotrace\/runtime)"/);
+    const { stderr } = await serveOnce('out/vite/service.mjs');
+    expect(stderr).toBe('');
+    expect(chain(receivedSpans())).toEqual(CHAIN);
+  }, 120_000);
+
   it('an app that registers its own provider inside the bundle keeps it: nothing goes to autotrace/otel\'s', async () => {
     await esbuildBundle('own-sdk-service.ts', 'out/own-sdk/service.js');
     const spansFile = join(work, 'out', 'own-sdk', 'spans.jsonl');
