@@ -72,7 +72,7 @@ function propagatorFromEnv(): TextMapPropagator | undefined {
 }
 
 /** The exporter OTEL_TRACES_EXPORTER names (otlp by default), or undefined with a message saying what to install. */
-function exporterFromEnv(sdk: Record<string, AnyClass>): unknown {
+function exporterFromEnv(sdk: Record<string, AnyClass>, line3: boolean): unknown {
   const kind = (env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',')[0]!.trim();
   if (kind === 'console') return new sdk.ConsoleSpanExporter!();
   if (kind !== 'otlp') {
@@ -87,7 +87,9 @@ function exporterFromEnv(sdk: Record<string, AnyClass>): unknown {
   }
   const module = optional(pkg);
   if (!module) {
-    say(`no spans are exported: install ${pkg} (the OTLP exporter for ${protocol}). Trace context still passes through.`);
+    // The exporters' versions follow the SDK line's (0.2xx with 2.x, 0.3xx with 3.x): the range the Quickstart uses.
+    const range = line3 ? '^0.301' : '~0.223';
+    say(`no spans are exported: OTLP over ${protocol} needs ${pkg}, which is not installed: npm install ${pkg}@${range}. Trace context still passes through.`);
     return undefined;
   }
   // The exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT and _HEADERS itself.
@@ -109,7 +111,7 @@ function start(): void {
     );
     return;
   }
-  const exporter = exporterFromEnv(sdk);
+  const exporter = exporterFromEnv(sdk, line3 !== undefined);
   if (!exporter) return;
   // The 3.x line takes processor options ({ exporter }); 2.x the exporter itself.
   const processor = line3 ? new sdk.BatchSpanProcessor!({ exporter }) : new sdk.BatchSpanProcessor!(exporter);
@@ -132,15 +134,15 @@ function start(): void {
 function warnIfBundleCannotAdopt(): void {
   const main = process.argv[1];
   if (!main) return;
-  let text: string;
+  let bytes: Buffer;
   try {
     const file = appRequire.resolve(resolve(main));
     if (statSync(file).size > 64 * 1024 * 1024) return;
-    text = readFileSync(file, 'latin1');
+    bytes = readFileSync(file);
   } catch {
     return;
   }
-  if (!text.includes('opentelemetry.js.api.') || text.includes(SHARED_PROVIDER_KEY)) return;
+  if (bytes.indexOf('opentelemetry.js.api.') === -1 || bytes.indexOf(SHARED_PROVIDER_KEY) !== -1) return;
   say(
     `${main} carries its own copy of @opentelemetry/api, which the SDK started here cannot reach: spans made on it are ` +
       'not exported (unless the bundle registers an SDK of its own). Fix: mark @opentelemetry/api external in the ' +
