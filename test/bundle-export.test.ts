@@ -49,7 +49,8 @@ beforeAll(async () => {
   mkdirSync(join(work, 'node_modules'), { recursive: true });
   symlinkSync(repoRoot, join(work, 'node_modules', 'autotrace'), 'dir');
   writeFileSync(join(work, 'src', 'own-sdk.ts'), OWN_SDK);
-  writeFileSync(join(work, 'src', 'own-sdk-service.ts'), `import './own-sdk';\nimport './service';\n`);
+  // The service (and with it the runtime) first, the app's SDK after: registered before the first request, it wins.
+  writeFileSync(join(work, 'src', 'own-sdk-service.ts'), `import './service';\nimport './own-sdk';\n`);
   writeFileSync(join(work, 'src', 'manual.ts'), MANUAL);
 }, 60_000);
 afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
@@ -76,8 +77,8 @@ async function esbuildBundle(entry: string, outfile: string, options: { plugin?:
   expect(text).not.toMatch(/require\("(@opentelemetry\/api|autotrace\/runtime)"\)/);
 }
 
-/** Runs the bundle with --import autotrace/otel exporting OTLP/JSON to the receiver, sends one request, then SIGTERM. */
-async function serveOnce(bundle: string, extraEnv: Record<string, string> = {}) {
+/** Runs the bundle with --import autotrace/otel exporting OTLP/JSON to the receiver, sends requests, then SIGTERM. */
+async function serveOnce(bundle: string, extraEnv: Record<string, string> = {}, requests = 1) {
   const child = spawn(process.execPath, ['--import', 'autotrace/otel', bundle], {
     cwd: work,
     env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'bundled', ...extraEnv },
@@ -89,7 +90,7 @@ async function serveOnce(bundle: string, extraEnv: Record<string, string> = {}) 
     child.stdout.once('data', (line) => resolve(JSON.parse(String(line).split('\n')[0]!).port));
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
   });
-  expect((await fetch(`http://127.0.0.1:${port}/hello/ann`)).status).toBe(200);
+  for (let i = 0; i < requests; i++) expect((await fetch(`http://127.0.0.1:${port}/hello/ann`)).status).toBe(200);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
@@ -180,7 +181,7 @@ describe('a full bundle run with --import autotrace/otel', () => {
 describe('where autotrace cannot reach the bundle\'s copy of the API, it says so once, with the fix', () => {
   it('a bundle built without the plugin that traces with its own @opentelemetry/api: at start', async () => {
     await esbuildBundle('manual.ts', 'out/manual/service.js', { plugin: false });
-    const { stderr } = await serveOnce('out/manual/service.js');
+    const { stderr } = await serveOnce('out/manual/service.js', {}, 2);
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^autotrace\/otel: .*out\/manual\/service\.js carries its own copy of @opentelemetry\/api, which the SDK started here cannot reach/);
@@ -190,7 +191,7 @@ describe('where autotrace cannot reach the bundle\'s copy of the API, it says so
   it('a bundle whose @opentelemetry/api (1.10) cannot read the registry of the one installed (1.9): at first use', async () => {
     expect(existsSync(api110), 'run: npm ci --prefix compat/otel3').toBe(true);
     await esbuildBundle('service.ts', 'out/api110/service.js', { alias: { '@opentelemetry/api': api110 } });
-    const { stderr } = await serveOnce('out/api110/service.js');
+    const { stderr } = await serveOnce('out/api110/service.js', {}, 2);
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^autotrace: no spans from this bundle are exported: its copy of @opentelemetry\/api cannot share the global OpenTelemetry registry with the 1\.9\.\d+ version/);
