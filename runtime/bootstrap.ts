@@ -60,8 +60,8 @@ function adoptSharedProvider(shared: SharedProvider, sharesRegistry: boolean): v
   // Without the registry this copy has no context manager or propagator: spans would be recorded but never linked.
   const registry = (globalThis as { [key: symbol]: { version?: string } | undefined })[Symbol.for('opentelemetry.js.api.1')];
   process.stderr.write(
-    'autotrace: no spans from this bundle are exported: its copy of @opentelemetry/api cannot share the global ' +
-      `OpenTelemetry registry with the ${registry?.version ?? 'other'} version autotrace/otel loaded. Fix: build the ` +
+    'autotrace: no spans from this bundle are exported: its copy of @opentelemetry/api cannot share OpenTelemetry\'s ' +
+      `global registry with the one autotrace/otel loaded (${registry?.version ?? 'another version'}). Fix: build the ` +
       'bundle against the @opentelemetry/api version installed beside it, or mark @opentelemetry/api external in the bundler.\n',
   );
 }

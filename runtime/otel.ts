@@ -119,8 +119,8 @@ function start(): void {
   const provider = new Provider({ resource: resources.resourceFromAttributes!(resourceAttributes()), spanProcessors: [processor] });
   proxy.setDelegate(provider);
   const propagator = propagatorFromEnv();
-  if (propagator) propagation.setGlobalPropagator(propagator);
-  publishProvider({ provider, propagator: propagator !== undefined });
+  const propagatorRegistered = propagator !== undefined && propagation.setGlobalPropagator(propagator);
+  publishProvider({ provider, propagator: propagatorRegistered });
   flushOnExit(provider as { forceFlush(): Promise<void>; shutdown(): Promise<void> });
   warnIfBundleCannotAdopt();
 }

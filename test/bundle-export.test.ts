@@ -194,7 +194,7 @@ describe('where autotrace cannot reach the bundle\'s copy of the API, it says so
     const { stderr } = await serveOnce('out/api110/service.js', {}, 2);
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^autotrace: no spans from this bundle are exported: its copy of @opentelemetry\/api cannot share the global OpenTelemetry registry with the 1\.9\.\d+ version/);
+    expect(lines[0]).toMatch(/^autotrace: no spans from this bundle are exported: its copy of @opentelemetry\/api cannot share OpenTelemetry's global registry with the one autotrace\/otel loaded \(1\.9\.\d+\)/);
     expect(lines[0]).toContain('Fix: build the bundle against the @opentelemetry/api version installed beside it, or mark @opentelemetry/api external');
     expect(receivedSpans()).toEqual([]);
   }, 60_000);
