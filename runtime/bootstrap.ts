@@ -1,6 +1,7 @@
 import { context, createContextKey, propagation, ProxyTracerProvider, ROOT_CONTEXT, trace, type TracerProvider, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from './context-manager';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from './propagators';
+import { publishedProvider, type SharedProvider } from './shared-provider';
 import { VERSION } from './version';
 
 const PROBE = createContextKey('autotrace.probe');
@@ -21,22 +22,48 @@ let bootstrapped = false;
 /**
  * Fills in what the app left unregistered, so that a service with no SDK at all (or SDK 3.x, which registers nothing
  * for you) still carries the incoming trace onward: an AsyncLocalStorage context manager and W3C trace-context +
- * baggage propagation. Runs once, on first use rather than at import, so that an SDK set up in the app's entry file
+ * baggage propagation; and, in a bundle run with `--import autotrace/otel`, hands this copy of the API the SDK that
+ * autotrace/otel started. Runs once, on first use rather than at import, so that an SDK set up in the app's entry file
  * (usually loaded before the first request) registers its own choices first.
  */
 export function ensureBootstrapped(): void {
   if (bootstrapped) return;
   bootstrapped = true;
   try {
+    const shared = publishedProvider();
+    // Asked before registering ours: whether this copy of the API sees what autotrace/otel's copy registered.
+    const seesPublisher = !shared?.propagator || hasPropagator();
     if (!hasContextManager()) context.setGlobalContextManager(new AsyncLocalStorageContextManager());
     if (!hasPropagator()) {
       propagation.setGlobalPropagator(
         new CompositePropagator([new W3CTraceContextPropagator(), new W3CBaggagePropagator()]),
       );
     }
+    if (shared) adoptSharedProvider(shared, seesPublisher && hasContextManager());
   } catch {
     // Tracing must never break the app: without these, spans are still made, just not linked across services.
   }
+}
+
+/**
+ * Makes autotrace/otel's provider the delegate of this API copy's proxy, when the app registered no provider. Without
+ * autotrace/otel's copy, that is already so; in a bundle (which carries its own copy of the API) this is what lets
+ * its spans out. An app that registers its own provider later still replaces it, as it would autotrace/otel's.
+ */
+function adoptSharedProvider(shared: SharedProvider, sharesRegistry: boolean): void {
+  const proxy = trace.getTracerProvider();
+  if (!(proxy instanceof ProxyTracerProvider) || proxy.getDelegate() !== NOOP_PROVIDER) return;
+  if (sharesRegistry) {
+    proxy.setDelegate(shared.provider);
+    return;
+  }
+  // Without the registry this copy has no context manager or propagator: spans would be recorded but never linked.
+  const registry = (globalThis as { [key: symbol]: { version?: string } | undefined })[Symbol.for('opentelemetry.js.api.1')];
+  process.stderr.write(
+    'autotrace: no spans from this bundle are exported: its copy of @opentelemetry/api cannot share OpenTelemetry\'s ' +
+      `global registry with the one autotrace/otel loaded (${registry?.version ?? 'another version'}). Fix: build the ` +
+      'bundle against the @opentelemetry/api version installed beside it, or mark @opentelemetry/api external in the bundler.\n',
+  );
 }
 
 /** The proxy tracer follows whatever provider the app registers, even one registered after this call. */

@@ -1,14 +1,16 @@
 import { propagation, ProxyTracerProvider, trace, type TextMapPropagator } from '@opentelemetry/api';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from './propagators';
+import { publishProvider, SHARED_PROVIDER_KEY } from './shared-provider';
 
 // `node --import autotrace/otel app.js` (or `-r autotrace/otel`): spans to a backend with environment variables alone.
 // Starts an SDK from the standard OTEL_* variables, on whichever SDK line the app installed (3.x
 // @opentelemetry/sdk-trace, or 2.x @opentelemetry/sdk-trace-base): those and the exporter are optional peers, looked
 // up from the app. The provider is installed as the API's delegate without registering it, so an app that registers
-// its own provider later replaces it: the app's choice wins, and no second SDK runs.
+// its own provider later replaces it: the app's choice wins, and no second SDK runs. A bundle carries its own copy of
+// the API: the provider is also published for the runtime copy inside it (runtime/shared-provider.ts).
 
 type AnyClass = new (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -70,7 +72,7 @@ function propagatorFromEnv(): TextMapPropagator | undefined {
 }
 
 /** The exporter OTEL_TRACES_EXPORTER names (otlp by default), or undefined with a message saying what to install. */
-function exporterFromEnv(sdk: Record<string, AnyClass>): unknown {
+function exporterFromEnv(sdk: Record<string, AnyClass>, line3: boolean): unknown {
   const kind = (env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',')[0]!.trim();
   if (kind === 'console') return new sdk.ConsoleSpanExporter!();
   if (kind !== 'otlp') {
@@ -85,7 +87,9 @@ function exporterFromEnv(sdk: Record<string, AnyClass>): unknown {
   }
   const module = optional(pkg);
   if (!module) {
-    say(`no spans are exported: install ${pkg} (the OTLP exporter for ${protocol}). Trace context still passes through.`);
+    // The exporters' versions follow the SDK line's (0.2xx with 2.x, 0.3xx with 3.x): the range the Quickstart uses.
+    const range = line3 ? '^0.301' : '~0.223';
+    say(`no spans are exported: OTLP over ${protocol} needs ${pkg}, which is not installed: npm install ${pkg}@${range}. Trace context still passes through.`);
     return undefined;
   }
   // The exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT and _HEADERS itself.
@@ -107,7 +111,7 @@ function start(): void {
     );
     return;
   }
-  const exporter = exporterFromEnv(sdk);
+  const exporter = exporterFromEnv(sdk, line3 !== undefined);
   if (!exporter) return;
   // The 3.x line takes processor options ({ exporter }); 2.x the exporter itself.
   const processor = line3 ? new sdk.BatchSpanProcessor!({ exporter }) : new sdk.BatchSpanProcessor!(exporter);
@@ -115,8 +119,35 @@ function start(): void {
   const provider = new Provider({ resource: resources.resourceFromAttributes!(resourceAttributes()), spanProcessors: [processor] });
   proxy.setDelegate(provider);
   const propagator = propagatorFromEnv();
-  if (propagator) propagation.setGlobalPropagator(propagator);
+  const propagatorRegistered = propagator !== undefined && propagation.setGlobalPropagator(propagator);
+  publishProvider({ provider, propagator: propagatorRegistered });
   flushOnExit(provider as { forceFlush(): Promise<void>; shutdown(): Promise<void> });
+  warnIfBundleCannotAdopt();
+}
+
+/**
+ * A bundle that carries its own @opentelemetry/api but no autotrace/runtime (built without the autotrace bundler
+ * plugin) makes spans on a copy of the API that nothing here can reach: say so once, now, rather than export nothing
+ * in silence. Read from the main script's text: the API's registry key is in every copy of it, and the shared
+ * provider's key in every copy of the runtime that adopts it.
+ */
+function warnIfBundleCannotAdopt(): void {
+  const main = process.argv[1];
+  if (!main) return;
+  let bytes: Buffer;
+  try {
+    const file = appRequire.resolve(resolve(main));
+    if (statSync(file).size > 64 * 1024 * 1024) return;
+    bytes = readFileSync(file);
+  } catch {
+    return;
+  }
+  if (bytes.indexOf('opentelemetry.js.api.') === -1 || bytes.indexOf(SHARED_PROVIDER_KEY) !== -1) return;
+  say(
+    `${main} carries its own copy of @opentelemetry/api, which the SDK started here cannot reach: spans made on it are ` +
+      'not exported (unless the bundle registers an SDK of its own). Fix: mark @opentelemetry/api external in the ' +
+      'bundler, or build with the autotrace plugin (autotrace/esbuild, /vite, /webpack), whose runtime hands it this SDK.',
+  );
 }
 
 /** Ends batching before the process does: on a natural exit, and on SIGTERM/SIGINT (then exits as Node would have). */

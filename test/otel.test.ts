@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +91,27 @@ describe('node --import autotrace/otel', () => {
     expect(result.stdout).toBe('app ran\n');
     expect(result.stderr).toContain('autotrace/otel: no spans are exported: install an OpenTelemetry SDK beside autotrace');
     expect(result.code).toBe(0);
+  });
+
+  it('with http/json and only the protobuf exporter installed, says in one line which package to install', async () => {
+    const app = mkdtempSync(join(tmpdir(), 'autotrace-no-json-exporter-'));
+    writeFileSync(join(app, 'package.json'), '{ "name": "no-json-exporter" }\n');
+    for (const name of ['sdk-trace-base', 'resources', 'exporter-trace-otlp-proto']) {
+      mkdirSync(join(app, 'node_modules', '@opentelemetry'), { recursive: true });
+      symlinkSync(join(repoRoot, 'node_modules', '@opentelemetry', name), join(app, 'node_modules', '@opentelemetry', name), 'dir');
+    }
+    const script = ['-r', join(repoRoot, 'dist', 'runtime', 'otel.js'), '-e', 'console.log("app ran")'];
+    const child = spawn(process.execPath, script, { cwd: app, env: { ...process.env, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    expect(await new Promise((resolve) => child.once('close', resolve))).toBe(0);
+    expect(stdout).toBe('app ran\n');
+    expect(stderr).toBe(
+      'autotrace/otel: no spans are exported: OTLP over http/json needs @opentelemetry/exporter-trace-otlp-http, which is ' +
+        'not installed: npm install @opentelemetry/exporter-trace-otlp-http@~0.223. Trace context still passes through.\n',
+    );
   });
 
   it('exports nothing with OTEL_TRACES_EXPORTER=none', async () => {

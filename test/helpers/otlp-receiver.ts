@@ -8,6 +8,16 @@ export interface Received {
   /** Span names (for protobuf: every text field that looks like one) and the service.name. */
   spanNames: string[];
   serviceName: string | undefined;
+  /** OTLP/JSON only: each span with its ids (hex) and kind (2 SERVER, 3 CLIENT), to follow the parent chain. */
+  spans?: ReceivedSpan[];
+}
+
+export interface ReceivedSpan {
+  name: string;
+  kind: number;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
 }
 
 /** Every length-delimited field of a protobuf message that reads as text, depth first: enough to find names. */
@@ -70,8 +80,10 @@ export async function otlpReceiver(received: Received[]): Promise<{ server: Serv
         const data = JSON.parse(body.toString('utf8'));
         for (const resourceSpans of data.resourceSpans) {
           const service = resourceSpans.resource.attributes.find((a: { key: string }) => a.key === 'service.name')?.value.stringValue;
-          const spanNames = resourceSpans.scopeSpans.flatMap((s: { spans: { name: string }[] }) => s.spans.map((span) => span.name));
-          received.push({ contentType, spanNames, serviceName: service });
+          const spans: ReceivedSpan[] = resourceSpans.scopeSpans.flatMap((s: { spans: ReceivedSpan[] }) =>
+            s.spans.map(({ name, kind, traceId, spanId, parentSpanId }) => ({ name, kind, traceId, spanId, parentSpanId: parentSpanId || undefined })),
+          );
+          received.push({ contentType, spanNames: spans.map((span) => span.name), serviceName: service, spans });
         }
       } else {
         const strings = protobufStrings(body);
