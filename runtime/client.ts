@@ -18,7 +18,7 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import { canRecord, ensureBootstrapped, tracer } from './bootstrap';
-import { defaultPort, methodAttributes, normalizeMethod, redactQuery } from './http-semconv';
+import { defaultPort, methodAttributes, normalizeMethod, redactQuery, type Method } from './http-semconv';
 import { learnSite, mayPropagate, siteAttributes, type Site } from './site';
 import { isThenable, safely } from './safe';
 import { errorTypeOf } from './server';
@@ -55,7 +55,7 @@ export function startClientCall(rawMethod: string | undefined, url: URL | undefi
   if (url) urlAttributes(url, attributes);
   siteAttributes(site, attributes);
   const parent = context.active();
-  const span = tracer.startSpan(method.spanName, { kind: SpanKind.CLIENT, attributes }, parent);
+  const span = tracer.startSpan(clientSpanName(method, site), { kind: SpanKind.CLIENT, attributes }, parent);
   const headersFrom = trace.setSpan(parent, span);
   return {
     span,
@@ -64,6 +64,25 @@ export function startClientCall(rawMethod: string | undefined, url: URL | undefi
     site,
     hostname: url?.hostname,
   };
+}
+
+// Span names by url.template, then by method. A client site is a literal evaluated at each call, a new object every
+// time, so names are kept by what the site says rather than by the object; templates come from the build (one per
+// call site at most), so the map stays as small as the code.
+const namesByTemplate = new Map<string, Map<string, string>>();
+
+/**
+ * `{method} {url.template}` when the build knew the template, else `{method}` (HTTP semantic conventions, "Name";
+ * `HTTP` stands for a method they do not know). Made once per template and method, not per request.
+ */
+function clientSpanName(method: Method, site: Site | undefined): string {
+  const template = site?.urlTemplate;
+  if (typeof template !== 'string') return method.spanName;
+  let names = namesByTemplate.get(template);
+  if (!names) namesByTemplate.set(template, (names = new Map()));
+  let name = names.get(method.spanName);
+  if (name === undefined) names.set(method.spanName, (name = `${method.spanName} ${template}`));
+  return name;
 }
 
 /** url.full without credentials (REDACTED, as the conventions ask) and with signed-URL query values redacted. */

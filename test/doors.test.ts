@@ -62,13 +62,13 @@ function describeTrace(spans: Span[]): string[] {
 
 const EXPECTED = [
   'SERVER GET /hello/:name route /hello/:name at src/service.ts:8',
-  'CLIENT GET template /downstream/{name} at src/service.ts:9',
+  'CLIENT GET /downstream/{name} template /downstream/{name} at src/service.ts:9',
   'SERVER GET /downstream/:name route /downstream/:name at src/service.ts:13',
 ];
 const LOOKALIKES = ['b', 'local:x', 'requested y'];
 const ESM_EXPECTED = [
   'SERVER GET /hello/:name route /hello/:name at esm/service.mjs:6',
-  'CLIENT GET template /downstream/{name} at esm/service.mjs:7',
+  'CLIENT GET /downstream/{name} template /downstream/{name} at esm/service.mjs:7',
   'SERVER GET /downstream/:name route /downstream/:name at esm/service.mjs:11',
 ];
 

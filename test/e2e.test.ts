@@ -60,11 +60,11 @@ describe.each(TOOLCHAINS)('five services built with tspc: $name', (toolchain) =>
     const spans = await waitForSpans(spansFile, chain.length * 2 - 1);
     expect(spans).toHaveLength(chain.length * 2 - 1);
     const expected = [
-      { service: 'gateway', server: 'GET /api/orders/:id', route: '/api/orders/:id', calls: '/orders/3' },
-      { service: 'orders', server: 'GET /orders/:id', route: '/orders/:id', calls: '/stock/sku-3' },
-      { service: 'stock', server: 'GET /stock/:sku', route: '/stock/:sku', calls: '/prices/sku-3' },
-      { service: 'prices', server: 'GET /prices/:sku', route: '/prices/:sku', calls: '/users/1' },
-      { service: 'users', server: 'GET', route: undefined, calls: undefined },
+      { service: 'gateway', server: 'GET /api/orders/:id', route: '/api/orders/:id', calls: '/orders/3', client: 'GET /orders/{id}' },
+      { service: 'orders', server: 'GET /orders/:id', route: '/orders/:id', calls: '/stock/sku-3', client: 'GET /stock/sku-{id}' },
+      { service: 'stock', server: 'GET /stock/:sku', route: '/stock/:sku', calls: '/prices/sku-3', client: 'GET /prices/{sku}' },
+      { service: 'prices', server: 'GET /prices/:sku', route: '/prices/:sku', calls: '/users/1', client: 'GET /users/1' },
+      { service: 'users', server: 'GET', route: undefined, calls: undefined, client: undefined },
     ];
     let parent = callerSpanId;
     for (const step of expected) {
@@ -73,7 +73,7 @@ describe.each(TOOLCHAINS)('five services built with tspc: $name', (toolchain) =>
       expect(server!.attributes['http.route']).toBe(step.route);
       if (!step.calls) break;
       const client = spans.find((s) => s.service === step.service && s.kind === SpanKind.CLIENT);
-      expect(client, `${step.service} client`).toMatchObject({ name: 'GET', traceId, parentSpanId: server!.spanId });
+      expect(client, `${step.service} client`).toMatchObject({ name: step.client, traceId, parentSpanId: server!.spanId });
       expect(String(client!.attributes['url.full'])).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+${step.calls}$`));
       parent = client!.spanId;
     }

@@ -143,11 +143,11 @@ describe.each([4, 5] as const)('Express %i', (major) => {
     expect(JSON.parse(response.body)).toEqual({ id: '7' });
     const spans = await sdk.waitForSpans(3);
     const proxy = findSpan(spans, SpanKind.SERVER, 'GET /proxy/:id');
-    const client = findSpan(spans, SpanKind.CLIENT, 'GET');
+    const client = findSpan(spans, SpanKind.CLIENT, 'GET /api/users/{id}');
     const downstream = findSpan(spans, SpanKind.SERVER, 'GET /api/users/:id');
     assertSpan(proxy, { name: 'GET /proxy/:id', kind: SpanKind.SERVER, parent: PARENT_ID, traceId: TRACE_ID });
     assertSpan(client, {
-      name: 'GET',
+      name: 'GET /api/users/{id}',
       kind: SpanKind.CLIENT,
       parent: proxy!.spanContext().spanId,
       traceId: TRACE_ID,
@@ -160,7 +160,7 @@ describe.each([4, 5] as const)('Express %i', (major) => {
     const response = await get('/relay', { headers: { traceparent, baggage: 'tenant=acme,user=al%20ice' } });
     const seen = JSON.parse(response.body) as Record<string, string>;
     const spans = await sdk.waitForSpans(3);
-    const client = findSpan(spans, SpanKind.CLIENT, 'GET')!;
+    const client = findSpan(spans, SpanKind.CLIENT, 'GET /headers')!;
     expect(seen.traceparent).toBe(`00-${TRACE_ID}-${client.spanContext().spanId}-01`);
     expect(seen.baggage).toBe('tenant=acme,user=al%20ice');
   });
@@ -186,7 +186,7 @@ describe('ESM output', () => {
       const spans = await sdk.waitForSpans(3);
       const proxy = findSpan(spans, SpanKind.SERVER, 'GET /proxy/:id');
       assertSpan(proxy, { name: 'GET /proxy/:id', kind: SpanKind.SERVER, parent: PARENT_ID, traceId: TRACE_ID });
-      assertSpan(findSpan(spans, SpanKind.CLIENT, 'GET'), { name: 'GET', kind: SpanKind.CLIENT, parent: proxy!.spanContext().spanId });
+      assertSpan(findSpan(spans, SpanKind.CLIENT, 'GET /api/users/{id}'), { name: 'GET /api/users/{id}', kind: SpanKind.CLIENT, parent: proxy!.spanContext().spanId });
     } finally {
       await server.close();
     }

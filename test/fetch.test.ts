@@ -49,7 +49,7 @@ describe('fetch: spans and propagation', () => {
     const span = await clientSpan();
     const port = Number(new URL(echo.url).port);
     assertSpan(span, {
-      name: 'GET',
+      name: 'GET', // fetch(url) with the URL in a variable: no url.template, so the method alone
       kind: SpanKind.CLIENT,
       parent: parent.spanId,
       traceId: parent.traceId,

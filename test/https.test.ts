@@ -20,7 +20,7 @@ describe('node:https', () => {
       const client = spans.find((s) => s.kind === SpanKind.CLIENT)!;
       const port = Number(new URL(url).port);
       assertSpan(client, {
-        name: 'GET',
+        name: 'GET /secure/1',
         kind: SpanKind.CLIENT,
         attributes: { 'url.full': `${url}/secure/1`, 'url.template': '/secure/1', 'server.port': port, 'http.response.status_code': 200 },
       });

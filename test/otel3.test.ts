@@ -43,7 +43,7 @@ describe('OpenTelemetry JS 3.x', () => {
     const client = report.spans.find((s) => s.kind === SpanKind.CLIENT && s.parentSpanId === proxy.spanId)!;
     const downstream = report.spans.find((s) => s.kind === SpanKind.SERVER && s.name === 'GET /api/users/:id')!;
     expect(proxy).toMatchObject({ traceId, parentSpanId: 'b7ad6b7169203331' });
-    expect(client).toMatchObject({ name: 'GET', traceId });
+    expect(client).toMatchObject({ name: 'GET /api/users/{id}', traceId });
     expect(downstream).toMatchObject({ traceId, parentSpanId: client.spanId });
 
     const relayClient = report.spans.find((s) => s.kind === SpanKind.CLIENT && s.parentSpanId !== proxy.spanId)!;

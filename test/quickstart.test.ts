@@ -87,7 +87,8 @@ describe.each([
     await exited;
     expect(stderr).toBe('');
     const names = [...new Set(received.flatMap((r) => r.spanNames))].sort();
-    expect(names).toEqual(['GET']); // no router: SERVER spans are named by the method; the CLIENT span too
+    // No router: the SERVER span is named by the method; the CLIENT span by the method and its url.template.
+    expect(names).toEqual(['GET', 'GET /downstream']);
     expect(received[0]?.serviceName).toBe('quickstart-service');
   }, 300_000);
 });

@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { typedRecogniser, type Core } from './core';
-import { isFileIgnored, isStatementIgnored, mentionsIgnore } from './directives';
+import { findNearMisses, isFileIgnored, isStatementIgnored, mentionsIgnore, type NearMiss } from './directives';
 import type { Gap } from './gaps';
 import {
   isRuntimeCall,
@@ -53,6 +53,8 @@ export interface FilePlan {
   readonly records: readonly SiteRecord[];
   readonly gaps: readonly Gap[];
   readonly actions: ReadonlyMap<ts.Node, Action>;
+  /** Comments meant as opt-outs that are not obeyed (misspelled, misplaced): they change nothing but are reported. */
+  readonly nearMisses: readonly NearMiss[];
 }
 
 /** Why a site is left alone on purpose: the report's status and reason. */
@@ -70,7 +72,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
   const records: SiteRecord[] = [];
   const gaps: Gap[] = [];
   const actions = new Map<ts.Node, Action>();
-  if (file.isDeclarationFile) return { records, gaps, actions };
+  if (file.isDeclarationFile) return { records, gaps, actions, nearMisses: [] };
   ensureParents(ts_, file);
   const checksDirectives = mentionsIgnore(file.text);
   const checksFactories = mayCreateApps(file.text);
@@ -213,7 +215,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
   };
 
   walk(file, fileOptOut);
-  return { records, gaps, actions };
+  return { records, gaps, actions, nearMisses: findNearMisses(ts_, file, core.projectRoot) };
 }
 
 /**

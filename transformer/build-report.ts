@@ -1,5 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { analyseProgram, type Core } from './core';
+import { printNearMiss, type NearMiss } from './directives';
 import type { GapSink } from './gaps';
 import { coverageGateMessage, summaryLine, writeReport, type Report } from './report';
 
@@ -12,6 +13,8 @@ export interface BuildSinks {
   readonly onSummary: (line: string) => void;
   /** Fails the build with this message (a compiler error diagnostic for the tsconfig plugin). */
   readonly onGateFailure: (message: string) => void;
+  /** Where opt-out comments that are not obeyed are told of (stderr unless given). */
+  readonly onNearMiss?: (miss: NearMiss) => void;
 }
 
 const reported = new WeakMap<Core, Report>();
@@ -23,6 +26,7 @@ export function reportBuild(core: Core, sinks: BuildSinks): Report {
   const { report, gaps } = analyseProgram(core);
   reported.set(core, report);
   for (const gap of gaps) sinks.onGap(gap);
+  for (const miss of report.directives ?? []) (sinks.onNearMiss ?? printNearMiss)(miss);
   const hasProject = typeof core.program?.getCompilerOptions().configFilePath === 'string';
   const path = hasProject && core.options.report !== false ? resolve(core.projectRoot, core.options.report) : undefined;
   if (path) writeReport(path, report);

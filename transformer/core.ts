@@ -112,7 +112,8 @@ export function projectFiles(core: Core): ts.SourceFile[] {
 /** Every site of the whole program, and the black boxes among them, whichever files are emitted this time. */
 export function analyseProgram(core: Core): { readonly report: Report; readonly gaps: readonly Gap[] } {
   const plans = projectFiles(core).map((file) => planOf(core, file));
-  return { report: buildReport(plans.flatMap((plan) => plan.records)), gaps: plans.flatMap((plan) => plan.gaps) };
+  const report = buildReport(plans.flatMap((plan) => plan.records), plans.flatMap((plan) => plan.nearMisses));
+  return { report, gaps: plans.flatMap((plan) => plan.gaps) };
 }
 
 /** The packages whose declaration files the program holds, read once per program. */

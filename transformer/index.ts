@@ -3,6 +3,7 @@ import { createCore, createSourceFileTransformer, type Core } from './core';
 import { printGap, type GapSink } from './gaps';
 import { reportBuild } from './build-report';
 import { loadTypeScript } from './load-typescript';
+import type { NearMiss } from './directives';
 import type { Report } from './report';
 import { AutotraceOptionError, parseOptions, type AutotraceOptions } from './options';
 import { warnIfRuntimeIsDevOnly } from './project-checks';
@@ -12,6 +13,7 @@ import { warnIfRuntimeIsDevOnly } from './project-checks';
 export type { AutotraceOptions } from './options';
 export { AutotraceOptionError } from './options';
 export type { Gap, GapSink } from './gaps';
+export type { NearMiss } from './directives';
 export type { Report, ReportSummary, SiteKind, SiteRecord, SiteStatus } from './report';
 
 /** What ts-patch passes as the third argument of a program-type plugin (only the parts autotrace reads). */
@@ -66,19 +68,21 @@ export default function autotrace(
 /**
  * For tools that take TypeScript `CustomTransformers` (ts-loader's `getCustomTransformers`, `program.emit`):
  * `program.emit(undefined, undefined, undefined, false, createTransformers(program, { exclude: [] }))`.
- * Black boxes are printed to stderr, or handed to `hooks.onGap`; the whole program's report goes to `hooks.onReport`
- * (and, for a program made from a tsconfig, to the report file).
+ * Black boxes are printed to stderr, or handed to `hooks.onGap`; so are opt-out comments that are not obeyed, or handed
+ * to `hooks.onNearMiss`. The whole program's report goes to `hooks.onReport` (and, for a program made from a tsconfig,
+ * to the report file).
  */
 export function createTransformers(
   program: ts.Program,
   options?: Partial<AutotraceOptions>,
   typescript?: typeof ts,
-  hooks?: { readonly onGap?: GapSink; readonly onReport?: (report: Report) => void },
+  hooks?: { readonly onGap?: GapSink; readonly onNearMiss?: (miss: NearMiss) => void; readonly onReport?: (report: Report) => void },
 ): ts.CustomTransformers {
   const ts_ = typescript ?? loadTypeScript();
   const core = coreFor(ts_, program, parseOptions(options));
   const report = reportBuild(core, {
     onGap: hooks?.onGap ?? printGap,
+    ...(hooks?.onNearMiss ? { onNearMiss: hooks.onNearMiss } : {}),
     onSummary: (line) => process.stderr.write(`${line}\n`),
     onGateFailure: (message) => {
       throw new Error(message);

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { NearMiss } from './directives';
 
 // The coverage report: one record per site autotrace saw, with the truth about it, and a summary. Built by the same
 // analysis that decides what the transform rewrites (transformer/analyse.ts), so the report cannot claim a site the
@@ -48,6 +49,8 @@ export interface Report {
   readonly format: 1;
   readonly summary: ReportSummary;
   readonly sites: readonly SiteRecord[];
+  /** Comments meant as opt-outs that are not obeyed (misspelled or misplaced); present only when there are some. */
+  readonly directives?: readonly NearMiss[];
 }
 
 const KIND_ORDER: Record<SiteKind, number> = { app: 0, middleware: 1, route: 2, client: 3 };
@@ -77,9 +80,12 @@ export function summarise(sites: readonly SiteRecord[]): ReportSummary {
   };
 }
 
-export function buildReport(records: readonly SiteRecord[]): Report {
+export function buildReport(records: readonly SiteRecord[], nearMisses: readonly NearMiss[] = []): Report {
   const sites = [...records].sort(compareRecords);
-  return { tool: 'autotrace', format: 1, summary: summarise(sites), sites };
+  const report: Report = { tool: 'autotrace', format: 1, summary: summarise(sites), sites };
+  if (nearMisses.length === 0) return report;
+  const byPlace = (a: NearMiss, b: NearMiss) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column;
+  return { ...report, directives: [...nearMisses].sort(byPlace) };
 }
 
 export function reportJson(report: Report): string {

@@ -1,3 +1,4 @@
+import { formatNearMiss } from '../directives';
 import { summarise, type Report, type SiteRecord } from '../report';
 
 // `autotrace report` on a terminal: a table per file, black boxes with their reasons, then the summary.
@@ -30,5 +31,7 @@ export function formatTable(report: Report): string {
     lines.push('');
   }
   if (report.sites.length === 0) lines.push('no sites found: nothing in this project calls a framework or client autotrace knows.', '');
+  // Opt-out comments that are not obeyed, worded as the build words them.
+  if (report.directives?.length) lines.push(...report.directives.map(formatNearMiss), '');
   return lines.join('\n');
 }
