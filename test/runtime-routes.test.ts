@@ -1,0 +1,133 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildFixture } from './helpers/compile';
+import { listen } from './helpers/http';
+import { assertSpan, installSdk } from './helpers/otel';
+import { fixturesDir, requireFromRepo } from './helpers/paths';
+
+// Routes the build did not see registered: a router made in code the plugin did not compile (this test file), a
+// registration by a computed method name, a mount the build did not recognise, a server only the run-time net saw.
+// Each span must still be named by the route the framework matched, `{method} {route}`, or `{method}` alone.
+
+const sdk = installSdk();
+const runtime = requireFromRepo('./dist/runtime/server.js') as typeof import('../runtime/server');
+
+async function spanOf(base: string, path: string, init?: RequestInit) {
+  sdk.reset();
+  const response = await fetch(base + path, init);
+  const body = await response.text();
+  const spans = (await sdk.waitForSpans(1)).filter((s) => s.kind === SpanKind.SERVER);
+  expect(spans).toHaveLength(1);
+  return { status: response.status, body, span: spans[0]! };
+}
+
+type Handler = (req: { params: Record<string, string> }, res: { send: (body: string) => void }, next: (e?: unknown) => void) => void;
+
+describe.each([4, 5] as const)('Express %i', (major) => {
+  const express = requireFromRepo(major === 4 ? 'express4' : 'express');
+
+  /** What a package would hand the app: a router with its own routes and a nested router, none of them traced. */
+  function packageRouter() {
+    const router = express.Router();
+    router.get('/things/:id', ((req, res) => res.send(req.params.id!)) as Handler);
+    router.get('/things/:id/fail', ((_req, _res, next) => next(new Error('failed'))) as Handler);
+    const deep = express.Router();
+    deep.get('/:n', ((req, res) => res.send(req.params.n!)) as Handler);
+    router.use('/deep', deep);
+    return router;
+  }
+
+  describe('an app the build wrapped', () => {
+    let base = '';
+    let close = async () => {};
+    beforeAll(async () => {
+      const { createApp } = buildFixture<{ createApp: (e: unknown, r: unknown) => Parameters<typeof createServer>[0] }>(
+        join(fixturesDir, 'apps', 'late-routes-express.ts'),
+        { expressTypes: major, outSuffix: `express${major}` },
+      );
+      ({ url: base, close } = await listen(createServer(createApp(express, packageRouter()))));
+    });
+    afterAll(() => close());
+    beforeEach(() => sdk.reset());
+
+    it.each([
+      ['/pkg/things/5', 'GET /pkg/things/:id', '5'],
+      ['/pkg/deep/3', 'GET /pkg/deep/:n', '3'],
+      ['/dynamic/9', 'GET /dynamic/:id', '9'],
+    ])('%s, routed where the build did not look, is named %s', async (path, name, body) => {
+      const seen = await spanOf(base, path);
+      expect(seen.body).toBe(body);
+      assertSpan(seen.span, { name, kind: SpanKind.SERVER, attributes: { 'http.route': name.slice(4) } });
+    });
+
+    it('joins a traced router to the mount the build did not recognise: /v1/items/:id, not /items/:id', async () => {
+      const seen = await spanOf(base, '/v1/items/4');
+      expect(seen.body).toBe('4');
+      assertSpan(seen.span, { name: 'GET /v1/items/:id', kind: SpanKind.SERVER, attributes: { 'http.route': '/v1/items/:id' } });
+    });
+
+    it('names a route that passed its error out of its router to the app error handler by its full template', async () => {
+      const seen = await spanOf(base, '/pkg/things/2/fail');
+      expect([seen.status, seen.body]).toEqual([500, 'failed']);
+      assertSpan(seen.span, { name: 'GET /pkg/things/:id/fail', kind: SpanKind.SERVER, status: SpanStatusCode.ERROR });
+    });
+
+    it('leaves a 404 named by the method', async () => {
+      const seen = await spanOf(base, '/pkg/nowhere');
+      expect(seen.status).toBe(404);
+      assertSpan(seen.span, { name: 'GET', kind: SpanKind.SERVER });
+      expect(seen.span.attributes['http.route']).toBeUndefined();
+    });
+  });
+
+  describe('an app the build never saw, served by http.createServer(app), its span started by the run-time net', () => {
+    // What runtime/net does for a server no wrapper owns: start the request's span as Node announces the request.
+    const startSpan = (message: unknown) => {
+      const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
+      runtime.beginServerRequest(request, response);
+    };
+    let base = '';
+    let close = async () => {};
+    beforeAll(async () => {
+      subscribe('http.server.request.start', startSpan);
+      // The shape a Nest app has underneath: a controller's router mounted under its path.
+      const app = express();
+      const cats = express.Router();
+      cats.get('/:id', ((req, res) => res.send(req.params.id!)) as Handler);
+      cats.get('/:id/fail', ((_req, _res, next) => next(new Error('failed'))) as Handler);
+      app.use('/cats', cats);
+      app.get('/health', ((_req, res) => res.send('ok')) as Handler);
+      app.use(((err: Error, _req: unknown, res: { status: (n: number) => { send: (b: string) => void } }, _next: unknown) =>
+        res.status(500).send(err.message)) as never);
+      ({ url: base, close } = await listen(createServer(app)));
+    });
+    afterAll(async () => {
+      unsubscribe('http.server.request.start', startSpan);
+      await close();
+    });
+
+    it.each([
+      ['/cats/7', 'GET /cats/:id'],
+      ['/health', 'GET /health'],
+    ])('%s is named %s', async (path, name) => {
+      const seen = await spanOf(base, path);
+      expect(seen.status).toBe(200);
+      assertSpan(seen.span, { name, kind: SpanKind.SERVER, attributes: { 'http.route': name.slice(4) } });
+    });
+
+    it('never names a span by a route the request already left: GET, not GET /:id/fail', async () => {
+      const seen = await spanOf(base, '/cats/7/fail');
+      expect(seen.status).toBe(500);
+      assertSpan(seen.span, { name: 'GET', kind: SpanKind.SERVER, status: SpanStatusCode.ERROR });
+    });
+
+    it('names a 404 by the method', async () => {
+      const seen = await spanOf(base, '/dogs/1');
+      expect(seen.status).toBe(404);
+      assertSpan(seen.span, { name: 'GET', kind: SpanKind.SERVER });
+    });
+  });
+});
