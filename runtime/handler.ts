@@ -93,13 +93,20 @@ export function wrapHandlers<H>(value: H, shape: HandlerShape, site: Site | unde
 
 /**
  * Wraps a framework's per-request entry (Koa's `handleRequest`, Hono's `fetch`, Fastify's server listener) so that
- * every request reaching it gets its SERVER span and runs in the span's context, 404s included.
+ * every request reaching it gets its SERVER span and runs in the span's context, 404s included. `entered`, when
+ * given, is told of each request's state and the entry's arguments (to read the route there when the span ends).
  */
-export function servedInSpan<F extends AnyFunction>(entry: F, exchange: HandlerShape['exchange']): F {
+export function servedInSpan<F extends AnyFunction>(
+  entry: F,
+  exchange: HandlerShape['exchange'],
+  entered?: (state: ServerRequestState, args: unknown[]) => void,
+): F {
   const wrapper = function (this: unknown, ...args: unknown[]) {
     const pair = safely(() => exchange(args), undefined);
     const state = pair && beginServerRequest(pair.req, pair.res);
-    return state ? context.with(state.context, () => entry.apply(this, args)) : entry.apply(this, args);
+    if (!state) return entry.apply(this, args);
+    if (entered) safely(() => entered(state, args), undefined);
+    return context.with(state.context, () => entry.apply(this, args));
   };
   return mark(keepShape(wrapper, entry)) as unknown as F;
 }

@@ -131,3 +131,64 @@ describe.each([4, 5] as const)('Express %i', (major) => {
     });
   });
 });
+
+describe.each([
+  ['Koa 2', 'koa2'],
+  ['Koa 3', 'koa'],
+])('%s + @koa/router, an app the build wrapped', (_name, module) => {
+  const Router = requireFromRepo('@koa/router') as new (options?: object) => KoaRouterLike;
+  interface KoaRouterLike {
+    get(path: string, ...handlers: unknown[]): unknown;
+    use(...args: unknown[]): unknown;
+    routes(): unknown;
+  }
+  type Ctx = { params: Record<string, string>; body: unknown; status: number };
+  let base = '';
+  let close = async () => {};
+
+  beforeAll(async () => {
+    // A package's router: prefixed, with a nested router and a guard of its own.
+    const router = new Router({ prefix: '/pkg' });
+    router.use('/guarded', (ctx: Ctx) => {
+      ctx.status = 401;
+    });
+    router.get('/guarded/area', (ctx: Ctx) => {
+      ctx.body = 'never';
+    });
+    router.get('/things/:id', (ctx: Ctx) => {
+      ctx.body = ctx.params.id;
+    });
+    const deep = new Router();
+    deep.get('/:n', (ctx: Ctx) => {
+      ctx.body = ctx.params.n;
+    });
+    router.use('/deep', deep.routes());
+    const { createApp } = buildFixture<{ createApp: (k: unknown, r: unknown) => { callback: () => Parameters<typeof createServer>[0] } }>(
+      join(fixturesDir, 'apps', 'late-routes-koa.ts'),
+    );
+    ({ url: base, close } = await listen(createServer(createApp(requireFromRepo(module), router).callback())));
+  });
+  afterAll(() => close());
+
+  it.each([
+    ['/pkg/things/5', 'GET /pkg/things/:id', '5'],
+    ['/pkg/deep/3', 'GET /pkg/deep/:n', '3'],
+    ['/dynamic/9', 'GET /dynamic/:id', '9'],
+  ])('%s is named %s', async (path, name, body) => {
+    const seen = await spanOf(base, path);
+    expect(seen.body).toBe(body);
+    assertSpan(seen.span, { name, kind: SpanKind.SERVER, attributes: { 'http.route': name.slice(4) } });
+  });
+
+  it('is not named by the path of router middleware that answered before the route', async () => {
+    const seen = await spanOf(base, '/pkg/guarded/area');
+    expect(seen.status).toBe(401);
+    assertSpan(seen.span, { name: 'GET', kind: SpanKind.SERVER });
+  });
+
+  it('names a 404 by the method', async () => {
+    const seen = await spanOf(base, '/pkg/nowhere');
+    expect(seen.status).toBe(404);
+    assertSpan(seen.span, { name: 'GET', kind: SpanKind.SERVER });
+  });
+});
