@@ -1,5 +1,5 @@
 import { context, type Attributes } from '@opentelemetry/api';
-import { beginServerRequest, recordServerError, setServerRoute, type ServerRequestState } from './server';
+import { beginServerRequest, learnServerRoute, recordServerError, setServerRoute, type ServerRequestState } from './server';
 import { isThenable, keepShape, safely } from './safe';
 import { learnSite, siteAttributes, type Site } from './site';
 
@@ -56,6 +56,8 @@ export interface HandlerShape {
   leaveAlone?(fn: AnyFunction): boolean;
   /** The handler answers the request (a route handler, a node:http listener), not middleware on the way. */
   readonly endpoint: boolean;
+  /** Wrapped at run time, not at a site the build saw: its route yields to one a build-time wrapper names. */
+  readonly learned?: boolean;
 }
 
 /** The endpoint's code.* attributes, computed once when its handler is wrapped. */
@@ -84,7 +86,7 @@ export function wrapHandlers<H>(value: H, shape: HandlerShape, site: Site | unde
     const state = exchange && beginServerRequest(exchange.req, exchange.res);
     if (!state) return handler.apply(this, args);
     const route = shape.route && safely(() => shape.route!(args), undefined);
-    if (route) setServerRoute(state, route);
+    if (route) (shape.learned ? learnServerRoute : setServerRoute)(state, route);
     markEndpoint(state, endpoint);
     return inRequestContext(state, () => invoke(handler, this, args, state));
   };

@@ -192,3 +192,54 @@ describe.each([
     assertSpan(seen.span, { name: 'GET', kind: SpanKind.SERVER });
   });
 });
+
+describe('Hono 4 on @hono/node-server, an app the build wrapped', () => {
+  type HonoApp = { get: (path: string, ...h: unknown[]) => HonoApp; use: (path: string, ...h: unknown[]) => HonoApp };
+  const { Hono } = requireFromRepo('hono') as { Hono: new () => HonoApp };
+  let late: { createApp: (sub: unknown) => unknown; createBasePathApp: () => unknown };
+  const { start } = buildFixture<{ start: (app: unknown) => Promise<{ url: string; close: () => Promise<void> }> }>(
+    join(fixturesDir, 'apps', 'hono-app.ts'),
+  );
+  type C = { req: { param: (name: string) => string }; text: (body: string) => unknown };
+  let base = '';
+  let close = async () => {};
+
+  beforeAll(async () => {
+    // A package's sub-app, with middleware of its own.
+    const sub = new Hono();
+    sub.use('*', async (_c: unknown, next: () => Promise<void>) => {
+      await next();
+    });
+    sub.get('/things/:id', (c: C) => c.text(c.req.param('id')));
+    late = buildFixture(join(fixturesDir, 'apps', 'late-routes-hono.ts'));
+    ({ url: base, close } = await start(late.createApp(sub)));
+  });
+  afterAll(() => close());
+
+  it.each([
+    ['/pkg/things/5', 'GET /pkg/things/:id', '5'],
+    ['/dynamic/9', 'GET /dynamic/:id', '9'],
+    ['/seen/4', 'GET /seen/:id', '4'],
+  ])('%s is named %s', async (path, name, body) => {
+    const seen = await spanOf(base, path);
+    expect(seen.body).toBe(body);
+    assertSpan(seen.span, { name, kind: SpanKind.SERVER, attributes: { 'http.route': name.slice(4) } });
+  });
+
+  it('names a 404 that only passed through middleware by the method', async () => {
+    const seen = await spanOf(base, '/pkg/nowhere');
+    expect(seen.status).toBe(404);
+    assertSpan(seen.span, { name: 'GET', kind: SpanKind.SERVER });
+  });
+
+  it('covers routes registered on the instance basePath() returns', async () => {
+    const server = await start(late.createBasePathApp());
+    try {
+      const seen = await spanOf(server.url, '/v1/items/3');
+      expect(seen.body).toBe('3');
+      assertSpan(seen.span, { name: 'GET /v1/items/:id', kind: SpanKind.SERVER });
+    } finally {
+      await server.close();
+    }
+  });
+});
