@@ -243,3 +243,34 @@ describe('Hono 4 on @hono/node-server, an app the build wrapped', () => {
     }
   });
 });
+
+describe.each([
+  ['Fastify 4', 'fastify4'],
+  ['Fastify 5', 'fastify'],
+])('%s, an app the build wrapped', (_name, module) => {
+  type Instance = { get: (path: string, h: (request: { params: Record<string, string> }) => Promise<string>) => void };
+  let app: { listen: (o: object) => Promise<string>; close: () => Promise<void> };
+  let base = '';
+
+  beforeAll(async () => {
+    // A package's plugin: its routes are registered on an instance the build never sees.
+    const fromPackage = async (instance: Instance) => {
+      instance.get('/things/:id', async (request) => request.params.id!);
+    };
+    const { createApp } = buildFixture<{ createApp: (f: unknown, p: unknown) => typeof app }>(
+      join(fixturesDir, 'apps', 'late-routes-fastify.ts'),
+    );
+    app = createApp(requireFromRepo(module), fromPackage);
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => app.close());
+
+  it.each([
+    ['/pkg/things/5', 'GET /pkg/things/:id', '5'],
+    ['/dynamic/9', 'GET /dynamic/:id', '9'],
+  ])('%s is named %s', async (path, name, body) => {
+    const seen = await spanOf(base, path);
+    expect(seen.body).toBe(body);
+    assertSpan(seen.span, { name, kind: SpanKind.SERVER, attributes: { 'http.route': name.slice(4) } });
+  });
+});
