@@ -56,6 +56,7 @@ describe.each([4, 5] as const)('Express %i', (major) => {
     it.each([
       ['/pkg/things/5', 'GET /pkg/things/:id', '5'],
       ['/pkg/deep/3', 'GET /pkg/deep/:n', '3'],
+      ['/orgs/acme/things/6', 'GET /orgs/:org/things/:id', '6'],
       ['/dynamic/9', 'GET /dynamic/:id', '9'],
     ])('%s, routed where the build did not look, is named %s', async (path, name, body) => {
       const seen = await spanOf(base, path);
