@@ -96,7 +96,8 @@ export function wrapHandlers<H>(value: H, shape: HandlerShape, site: Site | unde
 /**
  * Wraps a framework's per-request entry (Koa's `handleRequest`, Hono's `fetch`, Fastify's server listener) so that
  * every request reaching it gets its SERVER span and runs in the span's context, 404s included. `entered`, when
- * given, is told of each request's state and the entry's arguments (to read the route there when the span ends).
+ * given, is told of each request's state and the entry's arguments (to read the route there when the span ends); it
+ * must not throw.
  */
 export function servedInSpan<F extends AnyFunction>(
   entry: F,
@@ -107,7 +108,8 @@ export function servedInSpan<F extends AnyFunction>(
     const pair = safely(() => exchange(args), undefined);
     const state = pair && beginServerRequest(pair.req, pair.res);
     if (!state) return entry.apply(this, args);
-    if (entered) safely(() => entered(state, args), undefined);
+    // Called bare, not through safely(): it only records what it is given, and a closure per request would cost more.
+    if (entered) entered(state, args);
     return context.with(state.context, () => entry.apply(this, args));
   };
   return mark(keepShape(wrapper, entry)) as unknown as F;

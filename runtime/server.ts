@@ -225,7 +225,12 @@ function nameByRoute(state: ServerRequestState, route: string): void {
  */
 function nameAtEnd(state: ServerRequestState, req: IncomingMessage): void {
   if (state.routeFrom === BUILD_TIME) return;
-  const route = state.routeAtEnd ? state.routeAtEnd(state.routeHolder) : expressRouteAtEnd(state, req as ExpressRequestLike);
+  let route: string | undefined;
+  try {
+    route = state.routeAtEnd ? state.routeAtEnd(state.routeHolder) : expressRouteAtEnd(state, req as ExpressRequestLike);
+  } catch {
+    return; // a getter of the framework's that throws: the span keeps the name it has
+  }
   if (route) learnServerRoute(state, route);
 }
 
@@ -257,7 +262,7 @@ function endServerSpan(state: ServerRequestState, req: IncomingMessage, res: Ser
   if (state.ended) return;
   state.ended = true;
   try {
-    safely(() => nameAtEnd(state, req), undefined);
+    nameAtEnd(state, req);
     describeOutcome(state, res);
   } finally {
     state.span.end();
