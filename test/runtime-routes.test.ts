@@ -275,3 +275,28 @@ describe.each([
     assertSpan(seen.span, { name, kind: SpanKind.SERVER, attributes: { 'http.route': name.slice(4) } });
   });
 });
+
+describe('learnServerRoute, what a wrapper or the net calls with a route matched at run time', () => {
+  it.each([
+    [['learn /learned'], 'GET /learned'],
+    [['set /built/:id', 'learn /learned'], 'GET /built/:id'],
+    [['learn /learned', 'set /built/:id', 'learn /later'], 'GET /built/:id'],
+    [['learn /first', 'learn /second'], 'GET /second'],
+  ])('after %j the span is named %s: a build-time template always wins', async (calls, name) => {
+    const server = createServer((req, res) => {
+      const state = runtime.beginServerRequest(req, res)!;
+      for (const call of calls) {
+        const [how, route] = call.split(' ') as [string, string];
+        (how === 'set' ? runtime.setServerRoute : runtime.learnServerRoute)(state, route);
+      }
+      res.end('ok');
+    });
+    const { url, close } = await listen(server);
+    try {
+      const seen = await spanOf(url, '/anything');
+      assertSpan(seen.span, { name, kind: SpanKind.SERVER, attributes: { 'http.route': name.slice(4) } });
+    } finally {
+      await close();
+    }
+  });
+});
