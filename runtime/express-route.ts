@@ -46,8 +46,19 @@ export function expressRouteAtEnd(state: ServerRequestState, req: ExpressRequest
   const route = req.route;
   if (typeof route?.path !== 'string') return undefined;
   if (route === state.expressRoute) return state.expressRouteName;
-  if ((req.baseUrl === '' || req.baseUrl === undefined) && ownsRoute(req.app, route) === false) return undefined;
+  if ((req.baseUrl === '' || req.baseUrl === undefined) && !isAppRoute(req.app, route)) return undefined;
   return expressRouteOf(state, req);
+}
+
+// Routes found on their app's own router, so that an app with hundreds of routes (a Nest app registers every route
+// on it) is searched once per route, not once per request. Routes live as long as their app.
+const appOfRoute = new WeakMap<object, unknown>();
+
+function isAppRoute(app: unknown, route: object): boolean {
+  if (appOfRoute.get(route) === app) return true;
+  const owned = ownsRoute(app, route);
+  if (owned === true) appOfRoute.set(route, app);
+  return owned !== false;
 }
 
 interface ExpressRouterLike {
