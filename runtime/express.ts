@@ -1,6 +1,9 @@
 import { context } from '@opentelemetry/api';
+import { expressRouteOf, joinRoute, ownsRoute, type ExpressRequestLike } from './express-route';
 import {
   beginServerRequest,
+  BUILD_TIME,
+  learnServerRoute,
   recordServerError,
   serverStateOf,
   setServerRoute,
@@ -13,11 +16,6 @@ import { learnSite, type Site } from './site';
 // Runtime side of the Express rows in transformer/rules.ts. Express 4 and 5 share these: both call
 // `app.handle(req, res, next)` per request, set `req.route` to the matched Route (whose `path` is the template) and
 // `req.baseUrl` to the concrete mount path, and tell error middleware by `fn.length === 4`.
-
-interface ExpressRequestLike {
-  baseUrl?: unknown;
-  route?: { path?: unknown };
-}
 
 interface ExpressAppLike {
   handle: AnyFunction;
@@ -48,7 +46,7 @@ export function expressApp<A>(app: A, site?: Site): A {
       const existing = serverStateOf(req);
       if (existing) {
         // A mounted sub-app: its mount path joins the route template until it hands the request back.
-        return enterMount(existing, req, (this as ExpressAppLike | undefined)?.mountpath, args, 2, () =>
+        return enterMount(existing, req, this, (this as ExpressAppLike | undefined)?.mountpath, args, 2, () =>
           original.apply(this, args),
         );
       }
@@ -91,20 +89,23 @@ function wrapHandler(handler: AnyFunction, kind: HandlerKind, site: Site | undef
     const req = args[reqAt] as ExpressRequestLike;
     if (reqAt === 1) recordServerError(state, args[0]);
     const run = () => inRequestContext(state, () => invoke(handler, this, args, state));
-    if (kind === 'use') return enterMount(state, req, site?.mount, args, nextAt, run);
+    if (kind === 'use') return enterMount(state, req, handler, site?.mount, args, nextAt, run);
     safely(() => matchRoute(state, req), undefined);
     markEndpoint(state, endpoint);
-    watchNext(state, args, nextAt, undefined);
+    watchNext(state, req, args, nextAt, undefined, undefined);
     return run();
   };
   return mark(keepShape(wrapper, handler));
 }
 
+/**
+ * Names the span by the route whose wrapped handler runs: its path joined to the mounts the request went through.
+ * `req.baseUrl` is compared with the mounts the wrappers saw, so a mount no wrapper saw (a `use('/v1', router)` the
+ * build did not recognise) still joins the template, as the concrete path it matched.
+ */
 function matchRoute(state: ServerRequestState, req: ExpressRequestLike): void {
-  const path = req.route?.path;
-  if (typeof path !== 'string') return; // array and RegExp routes have no single template
-  const prefix = state.mountTemplate;
-  setServerRoute(state, prefix && path === '/' ? prefix : prefix + path);
+  const route = expressRouteOf(state, req);
+  if (route !== undefined) setServerRoute(state, route);
 }
 
 /**
@@ -114,6 +115,7 @@ function matchRoute(state: ServerRequestState, req: ExpressRequestLike): void {
 function enterMount(
   state: ServerRequestState,
   req: unknown,
+  mounted: unknown,
   mountPath: unknown,
   args: unknown[],
   nextAt: number,
@@ -127,7 +129,7 @@ function enterMount(
     state.mountTemplate = outer.template + (typeof mountPath === 'string' ? trimMount(mountPath) : learned);
     state.mountBase = base;
   }, undefined);
-  watchNext(state, args, nextAt, outer);
+  watchNext(state, req as ExpressRequestLike, args, nextAt, outer, mounted);
   return run();
 }
 
@@ -138,15 +140,18 @@ function trimMount(path: string): string {
 /** Replaces `next` with one that records `next(err)` and restores the mount template, then calls the original. */
 function watchNext(
   state: ServerRequestState,
+  req: ExpressRequestLike,
   args: unknown[],
   nextAt: number,
   outer: { template: string; base: string } | undefined,
+  mounted: unknown,
 ): void {
   const next = args[nextAt];
   if (typeof next !== 'function') return;
   // A plain closure: nothing tells `next` by its length or name, and this runs for every layer of every request.
   args[nextAt] = function (this: unknown, ...nextArgs: unknown[]) {
     if (outer) {
+      if (state.routeFrom !== BUILD_TIME && req.route !== undefined) learnLeavingRoute(state, req, mounted);
       state.mountTemplate = outer.template;
       state.mountBase = outer.base;
     }
@@ -154,4 +159,21 @@ function watchNext(
     if (error !== undefined && error !== 'route' && error !== 'router') recordServerError(state, error);
     return (next as AnyFunction).apply(this, nextArgs);
   };
+}
+
+/**
+ * A route no wrapped handler named matched inside a mount the request now leaves (`next(err)` to an outer error
+ * handler): named now, while the mount's template is still known (Express has already put `req.baseUrl` back). Only
+ * a route of the mounted router itself: one of a router nested in it was under a mount path no longer known.
+ */
+function learnLeavingRoute(state: ServerRequestState, req: ExpressRequestLike, mounted: unknown): void {
+  safely(() => {
+    const route = req.route;
+    const path = route?.path;
+    if (route === state.expressRoute || typeof path !== 'string' || ownsRoute(mounted, route) !== true) return;
+    const name = joinRoute(state.mountTemplate, path);
+    state.expressRoute = route;
+    state.expressRouteName = name;
+    learnServerRoute(state, name);
+  }, undefined);
 }

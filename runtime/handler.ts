@@ -1,5 +1,5 @@
 import { context, type Attributes } from '@opentelemetry/api';
-import { beginServerRequest, recordServerError, setServerRoute, type ServerRequestState } from './server';
+import { beginServerRequest, learnServerRoute, recordServerError, setServerRoute, type ServerRequestState } from './server';
 import { isThenable, keepShape, safely } from './safe';
 import { learnSite, siteAttributes, type Site } from './site';
 
@@ -56,6 +56,8 @@ export interface HandlerShape {
   leaveAlone?(fn: AnyFunction): boolean;
   /** The handler answers the request (a route handler, a node:http listener), not middleware on the way. */
   readonly endpoint: boolean;
+  /** Wrapped at run time, not at a site the build saw: its route yields to one a build-time wrapper names. */
+  readonly learned?: boolean;
 }
 
 /** The endpoint's code.* attributes, computed once when its handler is wrapped. */
@@ -84,7 +86,7 @@ export function wrapHandlers<H>(value: H, shape: HandlerShape, site: Site | unde
     const state = exchange && beginServerRequest(exchange.req, exchange.res);
     if (!state) return handler.apply(this, args);
     const route = shape.route && safely(() => shape.route!(args), undefined);
-    if (route) setServerRoute(state, route);
+    if (route) (shape.learned ? learnServerRoute : setServerRoute)(state, route);
     markEndpoint(state, endpoint);
     return inRequestContext(state, () => invoke(handler, this, args, state));
   };
@@ -93,13 +95,22 @@ export function wrapHandlers<H>(value: H, shape: HandlerShape, site: Site | unde
 
 /**
  * Wraps a framework's per-request entry (Koa's `handleRequest`, Hono's `fetch`, Fastify's server listener) so that
- * every request reaching it gets its SERVER span and runs in the span's context, 404s included.
+ * every request reaching it gets its SERVER span and runs in the span's context, 404s included. `entered`, when
+ * given, is told of each request's state and the entry's arguments (to read the route there when the span ends); it
+ * must not throw.
  */
-export function servedInSpan<F extends AnyFunction>(entry: F, exchange: HandlerShape['exchange']): F {
+export function servedInSpan<F extends AnyFunction>(
+  entry: F,
+  exchange: HandlerShape['exchange'],
+  entered?: (state: ServerRequestState, args: unknown[]) => void,
+): F {
   const wrapper = function (this: unknown, ...args: unknown[]) {
     const pair = safely(() => exchange(args), undefined);
     const state = pair && beginServerRequest(pair.req, pair.res);
-    return state ? context.with(state.context, () => entry.apply(this, args)) : entry.apply(this, args);
+    if (!state) return entry.apply(this, args);
+    // Called bare, not through safely(): it only records what it is given, and a closure per request would cost more.
+    if (entered) entered(state, args);
+    return context.with(state.context, () => entry.apply(this, args));
   };
   return mark(keepShape(wrapper, entry)) as unknown as F;
 }

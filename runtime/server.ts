@@ -28,6 +28,7 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
 import { canRecord, ensureBootstrapped, tracer } from './bootstrap';
+import { expressRouteAtEnd, type ExpressRequestLike } from './express-route';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery, splitAuthority, type Method } from './http-semconv';
 import { safely } from './safe';
 
@@ -41,9 +42,27 @@ export interface ServerRequestState {
   mountTemplate: string;
   /** The concrete `req.baseUrl` that `mountTemplate` stands for, to learn a mount whose template is not known. */
   mountBase: string;
+  /** Who named the span; a handler wrapped at build time wins over the framework's run-time answer. */
+  routeFrom: RouteOrigin;
+  /** Reads the framework's matched route when the span ends, if nothing named it before (Koa's `ctx`). */
+  routeAtEnd: RouteReader | undefined;
+  /** What `routeAtEnd` reads: the framework's per-request object. */
+  routeHolder: unknown;
+  /** Express: the Route a name was learned for as the request left a mount, and that name. */
+  expressRoute: unknown;
+  expressRouteName: string | undefined;
   lastError: unknown;
   ended: boolean;
 }
+
+/** Who named a span: nobody yet (0), the framework at run time (1), a handler wrapped at build time (2). */
+export type RouteOrigin = 0 | 1 | 2;
+const NOT_NAMED = 0;
+const RUN_TIME = 1;
+export const BUILD_TIME = 2;
+
+/** Reads a framework's matched route template from its per-request object; undefined when nothing matched. */
+export type RouteReader = (holder: unknown) => string | undefined;
 
 const states = new WeakMap<object, ServerRequestState>();
 
@@ -54,7 +73,20 @@ const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
 
 /** The state of a request from now on: its span, the context its handlers run in, the route still to learn. */
 function track(req: object, span: Span, runIn: Context, method: Method, ended: boolean): ServerRequestState {
-  const state: ServerRequestState = { span, context: runIn, method, mountTemplate: '', mountBase: '', lastError: undefined, ended };
+  const state: ServerRequestState = {
+    span,
+    context: runIn,
+    method,
+    mountTemplate: '',
+    mountBase: '',
+    routeFrom: NOT_NAMED,
+    routeAtEnd: undefined,
+    routeHolder: undefined,
+    expressRoute: undefined,
+    expressRouteName: undefined,
+    lastError: undefined,
+    ended,
+  };
   states.set(req, state);
   return state;
 }
@@ -108,7 +140,7 @@ function startServerSpan(req: IncomingMessage, res: ServerResponse): ServerReque
   );
   const state = track(req, span, trace.setSpan(parent, span), method, false);
   // 'close' follows 'finish' for every response (and also comes alone when the connection drops): one listener.
-  res.once('close', () => safely(() => endServerSpan(state, res), undefined));
+  res.once('close', () => safely(() => endServerSpan(state, req, res), undefined));
   return state;
 }
 
@@ -149,12 +181,57 @@ function requestAttributes(req: IncomingMessage, method: Method): Attributes {
   return attributes;
 }
 
-/** Names the span after the matched route template: `GET /api/users/:id`. The last route to match wins. */
+/**
+ * Names the span after the route template a handler wrapped at build time matched: `GET /api/users/:id`. The last
+ * route to match wins.
+ */
 export function setServerRoute(state: ServerRequestState, route: string): void {
+  state.routeFrom = BUILD_TIME;
+  nameByRoute(state, route);
+}
+
+/**
+ * Names the span after a route template the framework matched at run time, where no handler wrapped at build time
+ * named it (a router from a package, a dynamic registration, a server only the run-time net saw). A template from
+ * the build always wins; among run-time ones, the last wins.
+ */
+export function learnServerRoute(state: ServerRequestState, route: string): void {
+  if (state.routeFrom === BUILD_TIME) return;
+  state.routeFrom = RUN_TIME;
+  nameByRoute(state, route);
+}
+
+/**
+ * Asks for the framework's matched route to be read from `holder` when the span ends, if nothing named the span by
+ * then: for frameworks that keep it on their own per-request object (Koa's `ctx`), which the end cannot reach from
+ * Node's request. Express needs no call: its route is read from the request itself.
+ */
+export function readRouteAtEnd(state: ServerRequestState, reader: RouteReader, holder: unknown): void {
+  state.routeAtEnd = reader;
+  state.routeHolder = holder;
+}
+
+function nameByRoute(state: ServerRequestState, route: string): void {
   safely(() => {
     state.span.setAttribute(ATTR_HTTP_ROUTE, route);
     state.span.updateName(`${state.method.spanName} ${route}`);
   }, undefined);
+}
+
+/**
+ * The last chance to name a span no wrapper named: the framework's matched route as the response ends. Express's is
+ * on the request (`req.route`, `req.baseUrl`), so a span the run-time net started for an Express app the build never
+ * saw (a Nest app) is named too.
+ */
+function nameAtEnd(state: ServerRequestState, req: IncomingMessage): void {
+  if (state.routeFrom === BUILD_TIME) return;
+  let route: string | undefined;
+  try {
+    route = state.routeAtEnd ? state.routeAtEnd(state.routeHolder) : expressRouteAtEnd(state, req as ExpressRequestLike);
+  } catch {
+    return; // a getter of the framework's that throws: the span keeps the name it has
+  }
+  if (route) learnServerRoute(state, route);
 }
 
 /** Records an error a handler threw, rejected with, or passed to `next`; each error object once. */
@@ -181,10 +258,11 @@ export function errorTypeOf(error: unknown): string {
   return '_OTHER';
 }
 
-function endServerSpan(state: ServerRequestState, res: ServerResponse): void {
+function endServerSpan(state: ServerRequestState, req: IncomingMessage, res: ServerResponse): void {
   if (state.ended) return;
   state.ended = true;
   try {
+    nameAtEnd(state, req);
     describeOutcome(state, res);
   } finally {
     state.span.end();
