@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { typedRecogniser, type Core } from './core';
+import { typedRecogniser, type Core } from './core-types';
 import { isFileIgnored, isStatementIgnored, mentionsIgnore } from './directives';
 import type { Gap } from './gaps';
 import {

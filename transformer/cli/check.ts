@@ -4,7 +4,7 @@ import type { Report } from '../report';
 import { sitesByFile } from './table';
 import { loadProject, noPluginsAdvice, reportOf, typescriptOf, type TypeScriptInfo } from './project';
 import { DEFAULT_REPORT } from '../options';
-import { readTsconfig } from './tsconfig';
+import { readTsconfig } from '../tsconfig';
 
 // `autotrace check`: did this build really trace? For every source file the report says holds traced sites, the
 // emitted JavaScript must call the runtime at least once per site. Meant for CI, right after the build.

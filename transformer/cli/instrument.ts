@@ -5,7 +5,7 @@ import { parseOptions } from '../options';
 import { buildReport, summaryLine, writeReport } from '../report';
 import { formatGap } from '../gaps';
 import { CliError, typescriptOf } from './project';
-import { readPluginEntry } from './tsconfig';
+import { readPluginEntry } from '../tsconfig';
 import type * as ts from 'typescript';
 
 // `autotrace instrument <outDir>`: traces JavaScript a compiler already emitted, for compilers that run no plugins

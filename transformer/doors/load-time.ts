@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readPluginEntry } from '../cli/tsconfig';
+import { readPluginEntry } from '../tsconfig';
 import { loadTypeScript } from '../load-typescript';
 import { MAY_HAVE_SITES, transformModule } from '../javascript';
 import { parseOptions, type AutotraceOptions } from '../options';
