@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
-import { relative, resolve, sep } from 'node:path';
-import { analyseProgram, projectFiles, type Core } from './core';
+import { relative, resolve } from 'node:path';
+import { analyseProgram, type Core } from './core';
 import type { GapSink } from './gaps';
 import { coverageGateMessage, summaryLine, type Report } from './report';
 import { mergeIntoReport, writeReport } from './report-file';
@@ -37,8 +37,7 @@ export function reportBuild(core: Core, sinks: BuildSinks): Report {
   const path = core.options.report !== false ? resolve(core.projectRoot, core.options.report) : undefined;
   const shown = path && relative(process.cwd(), path);
   if (!isWholeProject(core, configFile)) {
-    const files = projectFiles(core).map((file) => relative(core.projectRoot, file.fileName).split(sep).join('/'));
-    const merged = path ? mergeIntoReport(path, { files, records: report.sites }, core.projectRoot) : report;
+    const merged = path ? mergeIntoReport(path, { files: report.files, records: report.sites }, core.projectRoot) : report;
     if (!core.options.quiet) onceAtExit(path ?? configFile, merged, shown, sinks.onSummary);
     return report;
   }

@@ -85,8 +85,11 @@ export function projectFiles(core: Core): ts.SourceFile[] {
 
 /** Every site of the whole program, and the black boxes among them, whichever files are emitted this time. */
 export function analyseProgram(core: Core): { readonly report: Report; readonly gaps: readonly Gap[] } {
-  const plans = projectFiles(core).map((file) => planOf(core, file));
-  return { report: buildReport(plans.flatMap((plan) => plan.records)), gaps: plans.flatMap((plan) => plan.gaps) };
+  const files = projectFiles(core);
+  const plans = files.map((file) => planOf(core, file));
+  // Every file, sites or not: the report says how many files it saw nothing in.
+  const names = files.map((file) => relative(core.projectRoot, file.fileName).split(sep).join('/'));
+  return { report: buildReport(plans.flatMap((plan) => plan.records), names), gaps: plans.flatMap((plan) => plan.gaps) };
 }
 
 /** The packages whose declaration files the program holds, read once per program. */
