@@ -2,7 +2,7 @@ import type * as ts from 'typescript';
 import { relative, resolve } from 'node:path';
 import { analyseProgram, type Core } from './core';
 import type { GapSink } from './gaps';
-import { coverageGateMessage, summaryLine, type Report } from './report';
+import { buildReport, coverageGateMessage, summaryLine, type Report, type SiteRecord } from './report';
 import { mergeIntoReport, writeReport } from './report-file';
 import { onceAtExit } from './summary-at-exit';
 
@@ -37,7 +37,7 @@ export function reportBuild(core: Core, sinks: BuildSinks): Report {
   const path = core.options.report !== false ? resolve(core.projectRoot, core.options.report) : undefined;
   const shown = path && relative(process.cwd(), path);
   if (!isWholeProject(core, configFile)) {
-    const merged = path ? mergeIntoReport(path, { files: report.files, records: report.sites }, core.projectRoot) : report;
+    const merged = path ? mergeIntoReport(path, { files: report.files, records: report.sites }, core.projectRoot) : mergeInMemory(configFile, report);
     if (!core.options.quiet) onceAtExit(path ?? configFile, merged, shown, sinks.onSummary);
     return report;
   }
@@ -46,6 +46,16 @@ export function reportBuild(core: Core, sinks: BuildSinks): Report {
   const gate = core.options.minCoverage !== undefined ? coverageGateMessage(report, core.options.minCoverage) : undefined;
   if (gate) sinks.onGateFailure(gate);
   return report;
+}
+
+// With `"report": false`, the files this process compiled, by tsconfig: what its summary line adds up.
+const compiled = new Map<string, Map<string, readonly SiteRecord[]>>();
+
+function mergeInMemory(configFile: string, report: Report): Report {
+  const byFile = compiled.get(configFile) ?? new Map<string, readonly SiteRecord[]>();
+  compiled.set(configFile, byFile);
+  for (const file of report.files) byFile.set(file, report.sites.filter((site) => site.file === file));
+  return buildReport([...byFile.values()].flat(), byFile.keys());
 }
 
 // The files each tsconfig names, read once per process.
