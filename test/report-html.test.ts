@@ -34,12 +34,12 @@ describe('the HTML report in a browser', () => {
     expect(rows).toEqual([
       ['src/app.ts', '70%', '70%'],
       ['src/fastify-routes.ts', '66.6%', '66.6%'],
-      ['src/ignored.ts', '100%', '100%'],
-      ['src/legacy/old-client.ts', '100%', '100%'],
+      ['src/ignored.ts', 'n/a', '0%'], // only opted-out sites: nothing to trace, never 100%
+      ['src/legacy/old-client.ts', 'n/a', '0%'],
       ['src/other-clients.ts', '0%', '0%'],
       ['src/untyped.ts', '80%', '80%'],
     ]);
-    expect(await page.textContent('.summary')).toContain('27 sites: 13 traced, 11 black boxes, 2 ignored, 1 excluded, coverage 54.1%');
+    expect(await page.textContent('.summary')).toContain('27 sites: 13 traced, 3 opted out, 11 black boxes, coverage 54.1%'); // as the CLI says it
     await page.screenshot({ path: join(artifacts, 'report-index.png'), fullPage: true });
   });
 
@@ -53,6 +53,7 @@ describe('the HTML report in a browser', () => {
     expect(await page.textContent('#L23 .code')).toContain("app[method]('/orders/:id'");
     expect(await page.textContent('#L23 .reason')).toContain('the method is chosen at run time');
     expect(await page.textContent('#L20 .site')).toContain('its statement opts out with // @autotrace-ignore');
+    expect(await page.textContent('#L20 .badge')).toBe('opted out');
     const colours = await page.$$eval('#L23 td.code, #L10 td.code', (cells) => cells.map((cell) => getComputedStyle(cell).backgroundColor));
     expect(colours[0]).not.toBe(colours[1]); // a black box does not look like a traced site
     await page.screenshot({ path: join(artifacts, 'report-file.png'), fullPage: true });

@@ -23,7 +23,7 @@ interface Site {
   recogniser?: string;
 }
 interface Report {
-  summary: Record<string, number>;
+  summary: Record<string, number | null>;
   sites: Site[];
 }
 
@@ -57,7 +57,7 @@ describe('the report a build writes', () => {
   it('lists every site with its status and a reason for each that is not instrumented', () => {
     expect(built.code).toBe(0);
     const report = readReport(project);
-    expect(report.summary).toEqual({ sites: 27, instrumented: 13, ignored: 2, excluded: 1, unsupported: 11, coverage: 54.1 });
+    expect(report.summary).toEqual({ files: 6, sites: 27, instrumented: 13, ignored: 2, excluded: 1, unsupported: 11, coverage: 54.1 });
     // The reason's first part names the shape; the rest (after `: `) says why and what to do.
     const row = (s: Site) => `${s.file}:${s.line} ${s.kind} ${s.framework ?? s.client} ${s.status}${s.reason ? `: ${s.reason.split(': ')[0]}` : ''}`;
     expect(report.sites.map(row)).toEqual([
@@ -140,7 +140,7 @@ describe('the report a build writes', () => {
     expect(gated.code).not.toBe(0);
     const errors = gated.stdout.split('\n').filter((line) => line.includes('error TS990001'));
     expect(errors).toHaveLength(1);
-    expect(gated.stdout).toContain('autotrace: coverage 54.1% is below minCoverage 90% (13 traced, 11 black boxes):');
+    expect(gated.stdout).toContain('autotrace: coverage 54.1% is below minCoverage 90% (13 traced, 11 gaps):');
     expect(gated.stdout).toContain('src/untyped.ts:16:3 server.get(…) on a value typed any');
     expect(gated.stdout).not.toContain('src/legacy/old-client.ts'); // excluded sites never count against it
   });
@@ -197,7 +197,7 @@ describe('autotrace report (the CLI)', () => {
     const table = await autotrace(project, 'report', '--min', '54');
     expect(table.code).toBe(0);
     expect(table.stdout).toContain('src/app.ts  7/11 traced, coverage 70%');
-    expect(table.stdout).toMatch(/23:3 +route express +unsupported +dynamic registration app\[…\]\(…\)/);
+    expect(table.stdout).toMatch(/23:3 +route express +black box +dynamic registration app\[…\]\(…\)/);
     expect(table.stdout).toContain('autotrace: 27 sites: 13 traced, 3 opted out, 11 black boxes, coverage 54.1% (TypeScript 5.9');
     const below = await autotrace(project, 'report', '--min', '55');
     expect(below.code).toBe(1);
@@ -231,7 +231,7 @@ describe('autotrace report (the CLI)', () => {
 describe('autotrace check', () => {
   it('passes on output built with the plugin', async () => {
     const result = await autotrace(project, 'check');
-    expect(result.stdout).toBe('autotrace check: 3 files with 13 traced sites, all emitted traced (TypeScript 5.9.3)\n');
+    expect(result.stdout).toBe('autotrace check: 3 files with 13 traced sites, all emitted traced (TypeScript 5.9.3); 11 black boxes, coverage 54.1%\n');
     expect(result.code).toBe(0);
   });
 
@@ -262,7 +262,7 @@ describe('with TypeScript 7, whose compiler runs no plugins', () => {
     const dir = copyFixture('report', join(ts7, 'work'));
     expect((await tspcBuild(dir)).code).toBe(0); // TypeScript 5.9 + ts-patch (the repo's): traced, report written
     const traced = await autotrace(dir, 'check');
-    expect(traced.stdout).toBe('autotrace check: 3 files with 13 traced sites, all emitted traced (TypeScript 7.0.2)\n');
+    expect(traced.stdout).toBe('autotrace check: 3 files with 13 traced sites, all emitted traced (TypeScript 7.0.2); 11 black boxes, coverage 54.1%\n');
     expect(traced.code).toBe(0);
 
     const native = await run(join(ts7, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], dir);

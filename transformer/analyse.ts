@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { typedRecogniser, type Core } from './core';
+import { typedRecogniser, type Core } from './core-types';
 import { findNearMisses, isFileIgnored, isStatementIgnored, mentionsIgnore, type NearMiss } from './directives';
 import type { Gap } from './gaps';
 import {
@@ -34,7 +34,7 @@ import {
   type RegistrationRule,
 } from './rules';
 import { enclosingFunctionName, ownName, urlTemplate, type SiteInfo } from './sites';
-import { matchDynamicCall, matchUnsupportedClient, matchUntypedSite, type UnsupportedMatch } from './unsupported';
+import { matchDynamicCall, matchUnsupportedClient, matchUntracedImport, matchUntypedSite, type UnsupportedMatch } from './unsupported';
 
 // Recognise and decide, once per file: every site autotrace sees becomes a record (for the report), and every site
 // it will rewrite an action keyed by its original node (for the transform). The transform only applies actions, so
@@ -194,6 +194,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     return true;
   };
 
+  const untracedImports: { node: ts.Node; match: UnsupportedMatch; optedOut: OptOut | undefined }[] = [];
   const walk = (node: ts.Node, inherited: OptOut | undefined): void => {
     let optedOut = inherited;
     if (!optedOut && checksDirectives && (ts_.isStatement(node) || ts_.isClassElement(node)) && isStatementIgnored(ts_, file, node)) {
@@ -206,6 +207,8 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
         unsupported(node, { kind: 'client', client: value, what, why: 'calls made through it are not traced; call it where it is used' }, optedOut);
       }
     }
+    const untraced = matchUntracedImport(ts_, node);
+    if (untraced) untracedImports.push({ node, match: untraced, optedOut });
     if (ts_.isCallExpression(node)) visitCall(node, optedOut);
     else if (ts_.isNewExpression(node) && !(checksFactories && visitFactory(node, optedOut))) {
       const black = matchUnsupportedClient(ts_, typed, node);
@@ -215,6 +218,10 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
   };
 
   walk(file, fileOptOut);
+  // An import of an untraced package is a black box, unless calls through it already are (they name the lines).
+  for (const { node, match, optedOut } of untracedImports) {
+    if (!records.some((record) => record.status === 'unsupported' && match.client !== undefined && record.client === match.client)) unsupported(node, match, optedOut);
+  }
   return { records, gaps, actions, nearMisses: findNearMisses(ts_, file, core.projectRoot) };
 }
 

@@ -4,7 +4,6 @@ import { dirname, relative, sep } from 'node:path';
 import { planFile, type Action, type FilePlan } from './analyse';
 import type { Gap } from './gaps';
 import type { AutotraceOptions } from './options';
-import type { Recogniser } from './recognise';
 import { buildReport, type Report } from './report';
 import {
   bindsRuntime,
@@ -18,35 +17,13 @@ import {
 } from './rewrite';
 import { writtenAsCommonJs } from './imports';
 import { packageNameOf } from './packages';
-import { locate, type SiteInfo } from './sites';
+import { locate } from './sites';
+import type { Core, SourcePosition } from './core-types';
+
+export { typedRecogniser, type Core, type SourcePosition } from './core-types';
 
 // The transform itself, knowing nothing of ts-patch: any front door (tsconfig plugin, customTransformers, the CLI)
 // builds a Core for a program, and asks it for the report, the gaps or the transformer factory.
-
-export interface Core {
-  readonly ts: typeof ts;
-  /**
-   * The type checker, where one can answer: absent for a file compiled alone (transpileModule, whose one-file
-   * program has no lib and resolves no imports), a bundler's module, a module loading, or emitted JavaScript.
-   * Recognition then goes by import tracking alone.
-   */
-  readonly checker: ts.TypeChecker | undefined;
-  readonly hasPackage: (name: string) => boolean;
-  readonly program: ts.Program | undefined;
-  readonly options: AutotraceOptions;
-  /** The folder `exclude` globs and report paths are relative to: the tsconfig's, else the working directory. */
-  readonly projectRoot: string;
-  readonly isExcluded: (fileName: string) => boolean;
-  /** Each file's plan, made on first need: by the report (every file) or the transform (the files emitted). */
-  readonly plans: Map<ts.SourceFile, FilePlan>;
-  /** Where a node is, as code.* and the report say it: in the source the user wrote. */
-  readonly locate: (node: ts.Node, functionName: string | undefined) => Pick<SiteInfo, 'file' | 'line' | 'column' | 'function'>;
-}
-
-/** The checker-backed view of a core, when it has a checker. */
-export function typedRecogniser(core: Core): Recogniser | undefined {
-  return core.checker ? (core as Recogniser) : undefined;
-}
 
 export function createCore(ts_: typeof ts, program: ts.Program, options: AutotraceOptions): Core {
   const configFile = program.getCompilerOptions().configFilePath;
@@ -92,9 +69,6 @@ export function createFileCore(
   };
 }
 
-/** For emitted JavaScript with a source map: the original file (relative to the project) and position of a place. */
-export type SourcePosition = (line: number, column: number) => { file: string; line: number; column: number } | undefined;
-
 function excluder(options: AutotraceOptions, projectRoot: string): (fileName: string) => boolean {
   const matches = options.exclude.length > 0 ? picomatch(options.exclude as string[], { dot: true }) : undefined;
   return (fileName) => matches !== undefined && matches(relative(projectRoot, fileName).split(sep).join('/'));
@@ -111,9 +85,12 @@ export function projectFiles(core: Core): ts.SourceFile[] {
 
 /** Every site of the whole program, and the black boxes among them, whichever files are emitted this time. */
 export function analyseProgram(core: Core): { readonly report: Report; readonly gaps: readonly Gap[] } {
-  const plans = projectFiles(core).map((file) => planOf(core, file));
-  const report = buildReport(plans.flatMap((plan) => plan.records), plans.flatMap((plan) => plan.nearMisses));
-  return { report, gaps: plans.flatMap((plan) => plan.gaps) };
+  const files = projectFiles(core);
+  const plans = files.map((file) => planOf(core, file));
+  // Every file, sites or not: the report says how many files it saw nothing in.
+  const names = files.map((file) => relative(core.projectRoot, file.fileName).split(sep).join('/'));
+  const nearMisses = plans.flatMap((plan) => plan.nearMisses);
+  return { report: buildReport(plans.flatMap((plan) => plan.records), names, undefined, nearMisses), gaps: plans.flatMap((plan) => plan.gaps) };
 }
 
 /** The packages whose declaration files the program holds, read once per program. */

@@ -44,8 +44,9 @@ export interface ModuleOutput {
   readonly gaps: readonly Gap[];
 }
 
-// Words one of which any module with a site must contain: a cheap test before parsing.
-export const MAY_HAVE_SITES = /fetch|express|fastify|koa|hono|http|axios|undici/;
+// Words one of which any module with a site must contain: a cheap test before parsing. The second half are the
+// untraced packages whose imports are black boxes (transformer/unsupported.ts: UNTRACED_PACKAGES).
+export const MAY_HAVE_SITES = /fetch|express|fastify|koa|hono|http|axios|undici|nestjs|kafkajs|got|superagent|needle|request|\bky\b/;
 
 /** Undefined when the module holds no site at all; `map` undefined when it holds only sites left as written. */
 export function transformModule(ts_: typeof ts, input: ModuleInput, options: AutotraceOptions = parseOptions(undefined)): ModuleOutput | undefined {

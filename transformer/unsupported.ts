@@ -178,3 +178,91 @@ function importReference(ts_: typeof ts, node: ts.Expression): { binding: Module
   if (!binding || binding.typeOnly || !originsOf(ts_, file).declaredOnce(root.text)) return undefined;
   return { binding, member: binding.imported === '*' || binding.imported === 'default' ? member : undefined };
 }
+
+/**
+ * Packages autotrace does not trace (yet): every import of one is a black box naming the package, since what it
+ * serves or sends happens inside the package, where no build-time site can be. One table; a package leaves it when
+ * a rule (or the run-time net) traces it.
+ */
+interface UntracedPackage {
+  readonly packages: readonly string[];
+  readonly kind: SiteKind;
+  /** Whether the package is a server framework (its records name a framework) or a client. */
+  readonly role: 'framework' | 'client';
+  /** The framework or client the records name; default: the package. */
+  readonly name?: string;
+  readonly why: string;
+}
+
+const UNSUPPORTED_CLIENT_WHY = 'its calls are not traced where they are written and carry no trace context from the build; the run-time net gives them CLIENT spans at best, named by method and host';
+
+export const UNTRACED_PACKAGES: readonly UntracedPackage[] = [
+  {
+    packages: ['@nestjs/core', '@nestjs/common', '@nestjs/platform-express', '@nestjs/platform-fastify'],
+    kind: 'app',
+    role: 'framework',
+    why: 'its routes are decorators and its app is created inside the package; requests get SERVER spans from the run-time net, named by method and route',
+  },
+  {
+    packages: ['@nestjs/axios'],
+    kind: 'client',
+    role: 'client',
+    why: 'its HttpService calls axios inside the package; the run-time net gives those calls CLIENT spans at best, named by method and host',
+  },
+  {
+    packages: ['@nestjs/microservices'],
+    kind: 'app',
+    role: 'framework',
+    why: 'its transports (TCP, Redis, NATS, Kafka, gRPC, …) are not HTTP: messages get no spans and carry no trace context',
+  },
+  {
+    packages: ['kafkajs'],
+    kind: 'client',
+    role: 'client',
+    why: 'Kafka is not HTTP: produced and consumed messages get no spans and carry no trace context',
+  },
+  // The HTTP clients whose calls are black boxes (UNSUPPORTED_CLIENT_RULES) wherever every use of them is untraced.
+  ...UNSUPPORTED_CLIENT_RULES.filter((rule) => rule.modules && !rule.exports).map(
+    (rule): UntracedPackage => ({ packages: rule.modules!, kind: 'client', role: 'client', name: rule.client, why: UNSUPPORTED_CLIENT_WHY }),
+  ),
+];
+
+const UNTRACED_BY_PACKAGE = new Map(UNTRACED_PACKAGES.flatMap((row) => row.packages.map((name) => [name, row] as const)));
+
+/**
+ * `import { NestFactory } from '@nestjs/core'`, `import got = require('got')`, `require('kafkajs')`: one black box per
+ * import of an untraced package (type-only imports bring nothing in and are left out).
+ */
+export function matchUntracedImport(ts_: typeof ts, node: ts.Node): UnsupportedMatch | undefined {
+  const specifier = importedModule(ts_, node);
+  if (specifier === undefined) return undefined;
+  const name = packageOf(moduleName(specifier));
+  const row = UNTRACED_BY_PACKAGE.get(name);
+  if (!row) return undefined;
+  const what = `${name} is not traced yet`;
+  const named = row.name ?? name;
+  return row.role === 'framework' ? { kind: row.kind, framework: named, what, why: row.why } : { kind: row.kind, client: named, what, why: row.why };
+}
+
+function importedModule(ts_: typeof ts, node: ts.Node): string | undefined {
+  if (ts_.isImportDeclaration(node)) {
+    if (node.importClause?.isTypeOnly || !ts_.isStringLiteral(node.moduleSpecifier)) return undefined;
+    return node.moduleSpecifier.text;
+  }
+  if (ts_.isImportEqualsDeclaration(node)) {
+    const reference = node.moduleReference;
+    if (node.isTypeOnly || !ts_.isExternalModuleReference(reference) || !ts_.isStringLiteral(reference.expression)) return undefined;
+    return reference.expression.text;
+  }
+  if (ts_.isCallExpression(node) && ts_.isIdentifier(node.expression) && node.expression.text === 'require' && node.arguments.length === 1) {
+    const [argument] = node.arguments;
+    if (argument && ts_.isStringLiteral(argument)) return argument.text;
+  }
+  return undefined;
+}
+
+/** `@nestjs/core/router` → `@nestjs/core`, `got/dist/source` → `got`. */
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}

@@ -1,13 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Report } from '../report';
+import { buildReport, coverageGateMessage, formatCoverage, type Report, type RuntimeEntry } from '../report';
 import { sitesByFile } from './table';
-import { loadProject, noPluginsAdvice, reportOf, typescriptOf, type TypeScriptInfo } from './project';
+import { CliError, loadProject, noPluginsAdvice, reportOf, typescriptOf, type TypeScriptInfo } from './project';
 import { DEFAULT_REPORT } from '../options';
-import { readTsconfig } from './tsconfig';
+import { readTsconfig } from '../tsconfig';
 
 // `autotrace check`: did this build really trace? For every source file the report says holds traced sites, the
-// emitted JavaScript must call the runtime at least once per site. Meant for CI, right after the build.
+// emitted JavaScript must call the runtime at least once per site. Meant for CI, right after the build. It also fails
+// where there is nothing to vouch for (no HTTP site recognised), and, with --min, below that coverage, counting black
+// boxes and traffic traced only at run time (--runtime) as gaps, as `autotrace report --min` does.
 
 export interface CheckResult {
   readonly ok: boolean;
@@ -17,10 +19,18 @@ export interface CheckResult {
 /** Emitted code calls the runtime as `__autotrace.<export>(`. */
 const RUNTIME_CALL = /__autotrace\.\w+\(/g;
 
-export function check(tsconfig: string): CheckResult {
+export interface CheckGate {
+  readonly min?: number;
+  readonly runtime?: readonly RuntimeEntry[];
+}
+
+export function check(tsconfig: string, gate: CheckGate = {}): CheckResult {
   const configPath = resolve(tsconfig);
   const typescript = typescriptOf(dirname(configPath));
-  const { report, outputOf } = typescript?.api ? fromProject(tsconfig) : fromReportFile(configPath, typescript);
+  const source = typescript?.api ? fromProject(tsconfig) : fromReportFile(configPath, typescript);
+  const { outputOf } = source;
+  // Rebuilt, so a report file from an older version gets today's summary, and run-time traffic counts.
+  const report = buildReport(source.report.sites, source.report.files ?? [], gate.runtime, source.report.directives);
   const problems: string[] = [];
   let files = 0;
   let sites = 0;
@@ -39,8 +49,18 @@ export function check(tsconfig: string): CheckResult {
     else if (calls < traced) problems.push(`${file}: ${traced} traced sites, but ${relative(process.cwd(), output)} calls the runtime only ${calls} times (an older build?)`);
   }
   const version = typescript ? `TypeScript ${typescript.version}` : 'no TypeScript installed';
+  const { summary } = report;
+  if (summary.sites === 0 && !summary.runtime) {
+    const count = `${summary.files} file${summary.files === 1 ? '' : 's'}`;
+    problems.push(`no HTTP site recognised in ${count}: nothing in this build is traced (see \`autotrace report\`)`);
+  }
+  const minimum = gate.min !== undefined ? coverageGateMessage(report, gate.min, '--min') : undefined;
+  if (minimum) problems.push(...minimum.replace(/^autotrace: /, '').split('\n').map((line) => line.trim()));
+  const gaps = [`${summary.unsupported} black box${summary.unsupported === 1 ? '' : 'es'}`];
+  if (summary.runtime) gaps.push(`${summary.runtime} traced at run time only`);
+  const counted = `${gaps.join(', ')}, coverage ${formatCoverage(summary.coverage)}`;
   if (problems.length === 0) {
-    return { ok: true, text: `autotrace check: ${files} files with ${sites} traced sites, all emitted traced (${version})\n` };
+    return { ok: true, text: `autotrace check: ${files} files with ${sites} traced sites, all emitted traced (${version}); ${counted}\n` };
   }
   const untraced = problems.some((p) => p.includes('is untraced'));
   const cause = untraced
@@ -77,7 +97,7 @@ function fromProject(tsconfig: string): Source {
 function fromReportFile(configPath: string, typescript: TypeScriptInfo | undefined): Source {
   const root = dirname(configPath);
   const reportPath = join(root, DEFAULT_REPORT);
-  if (!existsSync(reportPath)) throw new Error(`${noPluginsAdvice(typescript)}\nNo ${DEFAULT_REPORT} to check against either.`);
+  if (!existsSync(reportPath)) throw new CliError(`${noPluginsAdvice(typescript)}\nNo ${DEFAULT_REPORT} to check against either.`);
   const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
   const config = readTsconfig(configPath) as { compilerOptions?: { outDir?: string; rootDir?: string } };
   const outDir = config.compilerOptions?.outDir;

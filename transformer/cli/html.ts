@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { summarise, type Report, type SiteRecord } from '../report';
+import { describeRuntimeEntry, formatCoverage, STATUS_LABELS, summarise, summaryLine, type Report, type SiteRecord } from '../report';
 import { describeSite, sitesByFile } from './table';
 
 // `autotrace report --html DIR`: a static report in the manner of a coverage report. index.html lists every file
@@ -34,9 +34,9 @@ function page(title: string, body: string): string {
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>\n<body>\n${body}\n</body></html>\n`;
 }
 
-function summaryText(sites: readonly SiteRecord[]): string {
-  const s = summarise(sites);
-  return `${s.sites} sites: ${s.instrumented} traced, ${s.unsupported} black boxes, ${s.ignored} ignored, ${s.excluded} excluded, coverage ${s.coverage}%`;
+/** The summary line the build and the CLI print, without its `autotrace: ` prefix: the same words everywhere. */
+function summaryText(report: Pick<Report, 'summary'>): string {
+  return summaryLine(report.summary, undefined).replace(/^autotrace: /, '');
 }
 
 /** The page of one source file, relative to the report's folder. */
@@ -50,16 +50,24 @@ export function writeHtmlReport(report: Report, outDir: string, projectRoot: str
     const { coverage, instrumented, unsupported, ignored, excluded } = summarise(sites);
     return (
       `<tr data-file="${escapeHtml(file)}"><td><a href="${escapeHtml(filePagePath(file))}">${escapeHtml(file)}</a></td>` +
-      `<td><div class="bar" title="${coverage}%"><span style="width:${coverage}%"></span></div></td>` +
-      `<td class="num coverage">${coverage}%</td><td class="num">${instrumented}</td><td class="num">${unsupported}</td>` +
+      `<td><div class="bar" title="${formatCoverage(coverage)}"><span style="width:${coverage ?? 0}%"></span></div></td>` +
+      `<td class="num coverage">${formatCoverage(coverage)}</td><td class="num">${instrumented}</td><td class="num">${unsupported}</td>` +
       `<td class="num">${ignored + excluded}</td><td class="num">${sites.length}</td></tr>`
     );
   });
+  const runtime = (report.runtime ?? []).map(
+    (entry) => `<tr><td>${escapeHtml(describeRuntimeEntry(entry))}</td><td class="num">${entry.count}</td></tr>`,
+  );
+  const runtimeTable =
+    runtime.length > 0
+      ? `\n<h2>Traced at run time, outside the build</h2><p class="summary">No site in the build traces this traffic: each kind counts as a gap.</p>\n` +
+        `<table id="runtime"><thead><tr><th>traffic</th><th>seen</th></tr></thead>\n<tbody>\n${runtime.join('\n')}\n</tbody></table>`
+      : '';
   const index = page(
     'autotrace coverage',
-    `<h1>autotrace coverage</h1><p class="summary">${escapeHtml(summaryText(report.sites))}</p>\n` +
+    `<h1>autotrace coverage</h1><p class="summary">${escapeHtml(summaryText(report))}</p>\n` +
       `<table id="files"><thead><tr><th>file</th><th>coverage</th><th></th><th>traced</th><th>black boxes</th><th>opted out</th><th>sites</th></tr></thead>\n` +
-      `<tbody>\n${rows.join('\n')}\n</tbody></table>`,
+      `<tbody>\n${rows.join('\n')}\n</tbody></table>${runtimeTable}`,
   );
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'index.html'), index);
@@ -85,7 +93,7 @@ function filePage(file: string, sites: readonly SiteRecord[], projectRoot: strin
   const lines = source.map((text, i) => {
     const here = byLine.get(i + 1);
     const notes = (here ?? [])
-      .map((site) => `<div class="site" data-status="${site.status}"><span class="badge ${site.status}">${site.status}</span>${escapeHtml(`${describeSite(site)} (column ${site.column})`)}${site.reason ? ` — <span class="reason">${escapeHtml(site.reason)}</span>` : ''}</div>`)
+      .map((site) => `<div class="site" data-status="${site.status}"><span class="badge ${site.status}">${STATUS_LABELS[site.status]}</span>${escapeHtml(`${describeSite(site)} (column ${site.column})`)}${site.reason ? ` — <span class="reason">${escapeHtml(site.reason)}</span>` : ''}</div>`)
       .join('');
     const cls = here ? ` class="${worst(here)}"` : '';
     return `<tr id="L${i + 1}"${cls}><td class="ln">${i + 1}</td><td class="code">${escapeHtml(text)}</td><td class="note">${notes}</td></tr>`;
@@ -93,7 +101,7 @@ function filePage(file: string, sites: readonly SiteRecord[], projectRoot: strin
   const up = '../'.repeat(pagePath.split('/').length - 1);
   return page(
     `${file}: autotrace coverage`,
-    `<p><a href="${up}index.html">all files</a></p><h1>${escapeHtml(file)}</h1><p class="summary">${escapeHtml(summaryText(sites))}</p>\n` +
+    `<p><a href="${up}index.html">all files</a></p><h1>${escapeHtml(file)}</h1><p class="summary">${escapeHtml(summaryText({ summary: summarise(sites) }))}</p>\n` +
       `<table class="source"><tbody>\n${lines.join('\n')}\n</tbody></table>`,
   );
 }

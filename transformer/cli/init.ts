@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError } from './project';
-import { stripJsonComments } from './tsconfig';
+import { stripJsonComments } from '../tsconfig';
 
 // `autotrace init [-p tsconfig.json]`: adds the plugin entry to a tsconfig, or writes a tsconfig for a new service
 // (src/ → dist/, CommonJS, strict). A tsconfig with comments is not rewritten (the comments would be lost): the

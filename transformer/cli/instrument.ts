@@ -2,10 +2,11 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { dirname, join, relative, resolve } from 'node:path';
 import { transformModule } from '../javascript';
 import { parseOptions } from '../options';
-import { buildReport, summaryLine, writeReport } from '../report';
+import { buildReport, summaryLine } from '../report';
+import { writeReport } from '../report-file';
 import { formatGap } from '../gaps';
 import { CliError, typescriptOf } from './project';
-import { readPluginEntry } from './tsconfig';
+import { readPluginEntry } from '../tsconfig';
 import type * as ts from 'typescript';
 
 // `autotrace instrument <outDir>`: traces JavaScript a compiler already emitted, for compilers that run no plugins

@@ -2,12 +2,13 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { reportJson, summaryLine } from '../report';
+import { buildReport, coverageGateMessage, reportJson, summaryLine, type RuntimeEntry } from '../report';
 import { check } from './check';
 import { init } from './init';
 import { instrument } from './instrument';
 import { writeHtmlReport } from './html';
-import { CliError, loadProject, reportOf } from './project';
+import { CliError, loadProject, reportOf, syntaxErrorsOf } from './project';
+import { readRuntimeRecords } from './runtime-records';
 import { toSarif } from './sarif';
 import { formatTable } from './table';
 
@@ -16,9 +17,10 @@ import { formatTable } from './table';
 const USAGE = `usage:
   autotrace init [-p tsconfig.json]
       adds the plugin to the tsconfig (or writes one for a new service: src/ → dist/)
-  autotrace report [-p tsconfig.json] [--json] [--html DIR] [--sarif FILE] [--min N]
-      every HTTP site of the project and whether it is traced, without building
-  autotrace check [-p tsconfig.json]
+  autotrace report [-p tsconfig.json] [--json] [--html DIR] [--sarif FILE] [--min N] [--runtime FILE...]
+      every HTTP site of the project and whether it is traced, without building; --runtime adds the traffic the
+      runtime recorded (AUTOTRACE_RUNTIME_REPORT) that no site traces, counted as gaps
+  autotrace check [-p tsconfig.json] [--min N] [--runtime FILE...]
       after a build: fails when a file with traced sites was emitted untraced
   autotrace instrument <outDir> [-p tsconfig.json]
       traces JavaScript a compiler that runs no plugins emitted (TypeScript 7, swc, Babel), in place
@@ -32,13 +34,14 @@ function main(argv: string[]): number {
   }
   const { values, positionals } = parseArgs({
     args: rest,
-    allowPositionals: command === 'instrument',
+    allowPositionals: command === 'instrument' || command === 'report' || command === 'check',
     options: {
       project: { type: 'string', short: 'p', default: 'tsconfig.json' },
       json: { type: 'boolean', default: false },
       html: { type: 'string' },
       sarif: { type: 'string' },
       min: { type: 'string' },
+      runtime: { type: 'string', multiple: true },
     },
     strict: true,
   });
@@ -46,8 +49,16 @@ function main(argv: string[]): number {
     process.stdout.write(init(values.project));
     return 0;
   }
+  const min = values.min === undefined ? undefined : Number(values.min);
+  if (min !== undefined && !(min >= 0 && min <= 100)) throw new CliError(`--min expects a percentage from 0 to 100, got "${values.min}"`);
+  let runtime: RuntimeEntry[] | undefined;
+  if (command === 'report' || command === 'check') {
+    // `--runtime a.json b.json`: the files after the first come as positionals.
+    if (positionals.length > 0 && !values.runtime) throw new CliError(`unexpected ${positionals.join(' ')}: record files follow --runtime\n${USAGE}`);
+    runtime = values.runtime ? readRuntimeRecords([...values.runtime, ...positionals].map((file) => resolve(file))) : undefined;
+  }
   if (command === 'check') {
-    const result = check(values.project);
+    const result = check(values.project, { ...(min !== undefined ? { min } : {}), ...(runtime ? { runtime } : {}) });
     (result.ok ? process.stdout : process.stderr).write(result.text);
     return result.ok ? 0 : 1;
   }
@@ -58,10 +69,9 @@ function main(argv: string[]): number {
     return 0;
   }
   if (command !== 'report') throw new CliError(`unknown command "${command}"\n${USAGE}`);
-  const min = values.min === undefined ? undefined : Number(values.min);
-  if (min !== undefined && !(min >= 0 && min <= 100)) throw new CliError(`--min expects a percentage from 0 to 100, got "${values.min}"`);
   const project = loadProject(values.project);
-  const report = reportOf(project);
+  const built = reportOf(project);
+  const report = runtime ? buildReport(built.sites, built.files, runtime, built.directives) : built;
   if (!project.hasPluginEntry) {
     process.stderr.write(`autotrace: ${values.project} has no "autotrace/transformer" entry in compilerOptions.plugins: builds from it are not traced.\n`);
   }
@@ -73,11 +83,12 @@ function main(argv: string[]): number {
     process.stderr.write(`autotrace: HTML report at ${relative(process.cwd(), index)}\n`);
   }
   if (values.sarif) writeFileSync(resolve(values.sarif), `${JSON.stringify(toSarif(report), null, 2)}\n`);
-  if (min !== undefined && report.summary.coverage < min) {
-    process.stderr.write(`autotrace: coverage ${report.summary.coverage}% is below --min ${min}%\n`);
-    return 1;
-  }
-  return 0;
+  // Files that do not parse: their sites may be missing, so the report cannot vouch for coverage (exit 1, as a gate).
+  const unparsed = syntaxErrorsOf(project);
+  for (const error of unparsed) process.stderr.write(`autotrace: ${error} (syntax error: this file's sites may be missing from the report)\n`);
+  const gate = min !== undefined ? coverageGateMessage(report, min, '--min') : undefined;
+  if (gate) process.stderr.write(`${gate}\n`);
+  return gate || unparsed.length > 0 ? 1 : 0;
 }
 
 try {

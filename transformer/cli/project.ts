@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
-import { analyseProgram, createCore } from '../core';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { analyseProgram, createCore, projectFiles } from '../core';
 import { parseOptions, type AutotraceOptions } from '../options';
 import type { Report } from '../report';
 
@@ -71,7 +71,8 @@ export function loadProject(tsconfig: string): LoadedProject {
   try {
     options = parseOptions(entry);
   } catch (error) {
-    throw new CliError((error as Error).message);
+    // The option error already says `autotrace: `, as the build prints it; the CLI adds its own.
+    throw new CliError((error as Error).message.replace(/^autotrace: /, ''));
   }
   const program = api.createProgram({ rootNames: parsed.fileNames, options: parsed.options, projectReferences: parsed.projectReferences ?? [] });
   return { typescript: { ...typescript, api }, configPath, parsed, program, options, hasPluginEntry: entry !== undefined };
@@ -80,4 +81,21 @@ export function loadProject(tsconfig: string): LoadedProject {
 /** The report the plugin would write for this project, without emitting anything. */
 export function reportOf(project: LoadedProject): Report {
   return analyseProgram(createCore(project.typescript.api, project.program, project.options)).report;
+}
+
+/**
+ * The project's files TypeScript cannot parse, each with its first syntax error (`src/a.ts:3:7: ';' expected.`):
+ * their sites may be missing from the report, so `autotrace report` names them.
+ */
+export function syntaxErrorsOf(project: LoadedProject): string[] {
+  const { api } = project.typescript;
+  const core = createCore(api, project.program, project.options);
+  const root = dirname(project.configPath);
+  return projectFiles(core).flatMap((file) => {
+    const [first] = project.program.getSyntacticDiagnostics(file);
+    if (!first) return [];
+    const { line, character } = file.getLineAndCharacterOfPosition(first.start ?? 0);
+    const name = relative(root, file.fileName).split(sep).join('/');
+    return [`${name}:${line + 1}:${character + 1}: ${api.flattenDiagnosticMessageText(first.messageText, ' ')}`];
+  });
 }

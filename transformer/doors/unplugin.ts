@@ -3,9 +3,10 @@ import { createUnplugin } from 'unplugin';
 import { printGap } from '../gaps';
 import { loadTypeScript } from '../load-typescript';
 import { transformModule } from '../javascript';
-import { relative, resolve } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { parseOptions, type AutotraceOptions } from '../options';
-import { buildReport, summaryLine, writeReport, type SiteRecord } from '../report';
+import { buildReport, summaryLine, type SiteRecord } from '../report';
+import { mergeIntoReport } from '../report-file';
 import { sourceMapOf } from './source-maps';
 
 // The bundler door: one unplugin factory, re-exported per bundler (autotrace/esbuild, /vite, /rollup, /webpack,
@@ -32,9 +33,10 @@ export const autotrace = createUnplugin((raw: BundlerOptions | undefined) => {
     enforce: 'pre',
     buildEnd() {
       if (sites.size === 0) return;
-      const report = buildReport([...sites.values()].flat());
+      // Merged by file: a dev server or a test runner (vitest) transforms only the modules it was asked for.
+      const part = { files: [...sites.keys()].map((file) => relative(projectRoot, file).split(sep).join('/')), records: [...sites.values()].flat() };
       const path = options.report === false ? undefined : resolve(projectRoot, options.report);
-      if (path) writeReport(path, report);
+      const report = path ? mergeIntoReport(path, part, projectRoot) : buildReport(part.records, part.files);
       if (!options.quiet) process.stderr.write(`${summaryLine(report.summary, path && relative(process.cwd(), path))}\n`);
     },
     transformInclude: (id) => MODULE_ID.test(id.split('?')[0]!) && !/[\\/]node_modules[\\/]/.test(id),

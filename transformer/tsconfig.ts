@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
-// A tsconfig read as text, for where no TypeScript compiler API is at hand (next to TypeScript 7): the file's own
-// settings only (an `extends` chain is not followed).
+// A tsconfig read as text, for where no TypeScript compiler API is at hand (next to TypeScript 7, or as modules load):
+// the CLI and the load-time hook both read it here. The file's own settings only (an `extends` chain is not followed).
 
 export function readTsconfig(path: string): { compilerOptions?: Record<string, unknown> } {
   return JSON.parse(stripJsonComments(readFileSync(path, 'utf8'))) as { compilerOptions?: Record<string, unknown> };
