@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Report } from '../report';
 import { sitesByFile } from './table';
-import { loadProject, noPluginsAdvice, reportOf, typescriptOf, type TypeScriptInfo } from './project';
+import { CliError, loadProject, noPluginsAdvice, reportOf, typescriptOf, type TypeScriptInfo } from './project';
 import { DEFAULT_REPORT } from '../options';
 import { readTsconfig } from './tsconfig';
 
@@ -77,7 +77,7 @@ function fromProject(tsconfig: string): Source {
 function fromReportFile(configPath: string, typescript: TypeScriptInfo | undefined): Source {
   const root = dirname(configPath);
   const reportPath = join(root, DEFAULT_REPORT);
-  if (!existsSync(reportPath)) throw new Error(`${noPluginsAdvice(typescript)}\nNo ${DEFAULT_REPORT} to check against either.`);
+  if (!existsSync(reportPath)) throw new CliError(`${noPluginsAdvice(typescript)}\nNo ${DEFAULT_REPORT} to check against either.`);
   const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
   const config = readTsconfig(configPath) as { compilerOptions?: { outDir?: string; rootDir?: string } };
   const outDir = config.compilerOptions?.outDir;
