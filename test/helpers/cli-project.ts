@@ -25,12 +25,13 @@ export function newProject(name: string, files: Record<string, string>, under = 
 }
 
 /**
- * A service that calls itself once and exits: traced, it makes two SERVER and two CLIENT spans in one trace. It
- * reaches node:http through a namespace import, which every build path recognises.
+ * A service that calls itself once and exits: traced, it makes two SERVER and two CLIENT spans in one trace. Its
+ * named import of createServer becomes `(0, node_http_1.createServer)(…)` in CommonJS output, which the paths without
+ * a type checker (TypeScript 7 + instrument) have to recognise too.
  */
-export const SERVICE = `import * as http from 'node:http';
+export const SERVICE = `import { createServer } from 'node:http';
 
-const server = http.createServer(async (req, res) => {
+const server = createServer(async (req, res) => {
   if (req.url === '/downstream') return void res.end('ok');
   const answer = await fetch(\`http://127.0.0.1:\${port()}/downstream\`);
   res.end(await answer.text());
