@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'jsonc-parser';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +58,15 @@ describe('autotrace init on a single service', () => {
     expect(traced.spans).toEqual(SERVICE_SPANS);
   }, 120_000);
 
+  it('says why an ES module package whose tsconfig emits CommonJS will not start, and leaves that setting alone', async () => {
+    const own = '{\n  "compilerOptions": { "module": "commonjs", "outDir": "dist" },\n  "include": ["src"]\n}\n';
+    const dir = newProject('esm-commonjs', { 'package.json': '{ "name": "svc", "type": "module" }\n', 'tsconfig.json': own, 'src/server.ts': SERVICE });
+    const result = await autotrace(dir, 'init');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('autotrace: note: package.json says "type": "module" but tsconfig.json emits CommonJS ("module": "commonjs"): Node will not run that output ("exports is not defined in ES module scope"); set "module": "nodenext".');
+    expect(JSON.parse(read(dir, 'tsconfig.json')).compilerOptions.module).toBe('commonjs');
+  });
+
   it('writes no tsconfig where there are no sources, and says where to run it instead', async () => {
     const dir = newProject('empty', { 'package.json': '{ "name": "nothing-here" }\n' });
     const result = await autotrace(dir, 'init');
@@ -69,7 +78,7 @@ describe('autotrace init on a single service', () => {
 
   it('sees a plugin inherited from a shared config package, and changes nothing', async () => {
     const shared = `{\n  "compilerOptions": {\n    "strict": true,\n    "plugins": [{ "transform": "autotrace/transformer" }]\n  }\n}\n`;
-    const own = `{\n  // the company's settings\n  "extends": "@acme/tsconfig/node.json",\n  "include": ["src"]\n}\n`;
+    const own = `{\n  "extends": "@acme/tsconfig/node.json",\n  "include": ["src"]\n}\n`;
     const dir = newProject('inherited', {
       'package.json': '{ "name": "svc" }\n',
       'node_modules/@acme/tsconfig/package.json': '{ "name": "@acme/tsconfig", "version": "1.0.0" }\n',
@@ -139,7 +148,17 @@ describe('autotrace init in a monorepo', () => {
     expect(one.stdout).toContain('packages/b/tsconfig.json already has the plugin, from tsconfig.base.json (through "extends"): nothing to change.');
     expect(read(dir, 'tsconfig.base.json')).toBe(base);
     expect(read(dir, 'packages/b/tsconfig.json')).toBe(PACKAGE);
-  }, 180_000);
+
+    // A new package with sources and no tsconfig yet: one that extends the base, as its siblings do.
+    mkdirSync(join(dir, 'packages/c/src'), { recursive: true });
+    writeFileSync(join(dir, 'packages/c/src/server.ts'), SERVICE);
+    const created = await autotrace(dir, 'init', '-p', 'packages/c');
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain('autotrace: wrote packages/c/tsconfig.json (extends tsconfig.base.json; src/ → dist/) with the plugin, which tsconfig.base.json already gives it.');
+    expect(JSON.parse(read(dir, 'packages/c/tsconfig.json'))).toEqual({ extends: '../../tsconfig.base.json', compilerOptions: { rootDir: 'src', outDir: 'dist' }, include: ['src'] });
+    expect((await tspcBuild(dir, 'packages/c')).code).toBe(0);
+    expect(runTraced(dir, 'packages/c/dist/server.js').spans).toEqual(SERVICE_SPANS);
+  }, 240_000);
 
   it('with a solution tsconfig (references): the plugin goes to the base, and tspc -b builds both packages traced', async () => {
     const solution = '{\n  "files": [],\n  "references": [{ "path": "packages/a" }, { "path": "./packages/b/tsconfig.json" }]\n}\n';

@@ -162,6 +162,24 @@ function writeNew(target: string, lines: string[]): void {
         'in your service\'s folder (where its tsconfig.json is), or point at it with `-p path/to/tsconfig.json`.',
     );
   }
+  const base = baseAbove(dir);
+  if (base) {
+    // A package of a monorepo: it extends the shared base, as its siblings do, and inherits the plugin from there.
+    const inherited = effectivePlugins(base);
+    const config = {
+      extends: relative(dir, base.path).split('\\').join('/'),
+      compilerOptions: {
+        ...(hasSrc ? { rootDir: 'src' } : {}),
+        outDir: 'dist',
+        ...(inherited?.plugins.some(isAutotraceEntry) ? {} : { plugins: [...(inherited?.plugins ?? []), ENTRY] }),
+      },
+      ...(hasSrc ? { include: ['src'] } : {}),
+    };
+    writeFileSync(target, `${JSON.stringify(config, null, 2)}\n`);
+    lines.push(`wrote ${show(target)} (extends ${show(base.path)}; ${hasSrc ? 'src/' : './'} → dist/) with the plugin${config.compilerOptions.plugins ? '' : `, which ${show(base.path)} already gives it`}.`);
+    warnOnModuleFormat(readTsconfigFile(target), lines);
+    return;
+  }
   const esm = packageTypeOf(dir) === 'module';
   const config = {
     compilerOptions: {
@@ -181,6 +199,15 @@ function writeNew(target: string, lines: string[]): void {
   };
   writeFileSync(target, `${JSON.stringify(config, null, 2)}\n`);
   lines.push(`wrote ${show(target)} (${hasSrc ? 'src/' : './'} → dist/, ${esm ? 'ES modules (nodenext), as package.json\'s "type": "module" asks' : 'CommonJS'}) with the plugin.`);
+}
+
+/** The nearest tsconfig.base.json above a package's folder: the base its siblings extend. */
+function baseAbove(dir: string): TsconfigFile | undefined {
+  for (let here = dirname(dir); ; here = dirname(here)) {
+    const base = join(here, 'tsconfig.base.json');
+    if (existsSync(base)) return readTsconfigFile(base);
+    if (dirname(here) === here) return undefined;
+  }
 }
 
 /** An ES module package whose tsconfig emits CommonJS builds output Node refuses to run: say so, change nothing. */
