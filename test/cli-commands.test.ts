@@ -29,7 +29,7 @@ describe('the autotrace command', () => {
       expect(result.stdout).toMatch(new RegExp(`^usage:\\n  autotrace ${command} `));
       expect(result.stdout).toContain('-p takes a tsconfig file or the folder');
     }
-  });
+  }, 60_000);
 
   it('takes a folder for -p, as tsc does, in every command', async () => {
     const report = await autotrace(dir, 'report', '-p', 'service');
@@ -44,7 +44,7 @@ describe('the autotrace command', () => {
     const instrument = await autotrace(dir, 'instrument', 'service/dist', '-p', 'service');
     expect(instrument.code, instrument.stderr).toBe(0);
     expect(instrument.stderr).toContain('3 sites: 3 traced');
-  }, 60_000);
+  }, 180_000);
 
   it('answers what it understands in one line with exit 2: a bad plugin option, a folder without a tsconfig, a missing one', async () => {
     const bad = newProject('bad-option', {
@@ -63,7 +63,7 @@ describe('the autotrace command', () => {
       expect(result.stderr, args.join(' ')).toMatch(message);
       noStack(result.stderr);
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('the bundler plugins', () => {
@@ -82,5 +82,5 @@ describe('the bundler plugins', () => {
       `autotrace: invalid plugin option "exclude" in autotrace({ … }) from autotrace/${bundler}: expected an array of non-empty glob strings, got string "src/generated"`,
     );
     expect(() => build({ rooot: '.' })).toThrow(`"rooot" in autotrace({ … }) from autotrace/${bundler}: unknown option (autotrace() knows: root, exclude,`);
-  });
+  }, 60_000);
 });

@@ -65,7 +65,7 @@ describe('autotrace init on a single service', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('autotrace: note: package.json says "type": "module" but tsconfig.json emits CommonJS ("module": "commonjs"): Node will not run that output ("exports is not defined in ES module scope"); set "module": "nodenext".');
     expect(JSON.parse(read(dir, 'tsconfig.json')).compilerOptions.module).toBe('commonjs');
-  });
+  }, 60_000);
 
   it('writes no tsconfig where there are no sources, and says where to run it instead', async () => {
     const dir = newProject('empty', { 'package.json': '{ "name": "nothing-here" }\n' });
@@ -74,7 +74,7 @@ describe('autotrace init on a single service', () => {
     expect(result.stderr).toMatch(/^autotrace: no tsconfig\.json in \., and no TypeScript sources \(src\/ or \*\.ts\) to write one for: run `npx autotrace init` in your service's folder/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(dir, 'tsconfig.json'))).toBe(false);
-  });
+  }, 60_000);
 
   it('sees a plugin inherited from a shared config package, and changes nothing', async () => {
     const shared = `{\n  "compilerOptions": {\n    "strict": true,\n    "plugins": [{ "transform": "autotrace/transformer" }]\n  }\n}\n`;
@@ -90,7 +90,7 @@ describe('autotrace init on a single service', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('autotrace: tsconfig.json already has the plugin, from node_modules/@acme/tsconfig/node.json (through "extends"): nothing to change.');
     expect(read(dir, 'tsconfig.json')).toBe(own);
-  });
+  }, 60_000);
 
   it("keeps the plugins a tsconfig inherited when it gives it a plugins array of its own", async () => {
     const dir = newProject('inherits-others', {
@@ -101,7 +101,7 @@ describe('autotrace init on a single service', () => {
     });
     expect((await autotrace(dir, 'init')).code).toBe(0);
     expect(pluginsOf(read(dir, 'tsconfig.json'))).toEqual([{ name: 'typescript-plugin-css-modules' }, ENTRY]);
-  });
+  }, 60_000);
 });
 
 describe('autotrace init in a monorepo', () => {
@@ -183,5 +183,5 @@ describe('autotrace init in a monorepo', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('is a monorepo root with no tsconfig.json, and none of its packages has one yet: run `npx autotrace init` in each TypeScript package');
     expect(existsSync(join(dir, 'tsconfig.json'))).toBe(false);
-  });
+  }, 60_000);
 });

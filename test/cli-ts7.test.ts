@@ -54,5 +54,5 @@ describe('autotrace with TypeScript 7 installed', () => {
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toContain('autotrace: 3 sites: 3 traced, 0 black boxes, coverage 100% (TypeScript 5.9.3, beside TypeScript 7.0.2)');
     expect(report.stderr).toContain('autotrace: analysed with TypeScript 5.9.3, installed beside TypeScript 7.0.2, whose tsc runs no plugins: trace its output with `autotrace instrument <outDir>`.');
-  }, 60_000);
+  }, 120_000);
 });
