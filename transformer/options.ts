@@ -23,8 +23,13 @@ export interface AutotraceOptions {
 export const DEFAULT_REPORT = 'autotrace-report.json';
 
 export class AutotraceOptionError extends Error {
-  constructor(option: string, problem: string) {
-    super(`autotrace: invalid plugin option "${option}" in compilerOptions.plugins: ${problem}`);
+  /** `where`: where the user wrote the options, for the message (the bundler plugins name their own call). */
+  constructor(
+    readonly option: string,
+    readonly problem: string,
+    where = 'in compilerOptions.plugins',
+  ) {
+    super(`autotrace: invalid plugin option "${option}" ${where}: ${problem}`);
     this.name = 'AutotraceOptionError';
   }
 }
@@ -79,6 +84,9 @@ function globList(option: string, value: unknown): readonly string[] {
   }
   return Object.freeze([...value]);
 }
+
+/** Every option autotrace knows, in the order the README lists them. */
+export const OPTION_NAMES: readonly string[] = Object.keys(OPTION_PARSERS);
 
 const DEFAULTS: AutotraceOptions = {
   exclude: [],

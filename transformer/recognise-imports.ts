@@ -43,7 +43,9 @@ export function registrationByImports(ts_: typeof ts, call: ts.CallExpression): 
   const callee = call.expression;
   const args = call.arguments;
   const method = ts_.isPropertyAccessExpression(callee) && ts_.isIdentifier(callee.name) ? callee.name.text : undefined;
-  if (method === undefined && !ts_.isIdentifier(callee)) return undefined;
+  // `(0, http_1.createServer)(h)`: a named import called in CommonJS output (tsc, esbuild, tsx), reached as a function.
+  const commaCall = ts_.isParenthesizedExpression(callee) && ts_.isBinaryExpression(callee.expression) && callee.expression.operatorToken.kind === ts_.SyntaxKind.CommaToken;
+  if (method === undefined && !ts_.isIdentifier(callee) && !commaCall) return undefined;
   // A method on a traced value (`app.get`), or a traced function however it is reached (`createServer`, `http.createServer`).
   const receiver = method !== undefined ? valueKind(ts_, (callee as ts.PropertyAccessExpression).expression)?.is : undefined;
   const fn = receiver ? undefined : valueKind(ts_, callee)?.fn;

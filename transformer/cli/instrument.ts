@@ -7,6 +7,7 @@ import { writeReport } from '../report-file';
 import { formatGap } from '../gaps';
 import { CliError, typescriptOf } from './project';
 import { readPluginEntry } from '../tsconfig';
+import { loadTypeScriptAlias } from '../load-typescript';
 import type * as ts from 'typescript';
 
 // `autotrace instrument <outDir>`: traces JavaScript a compiler already emitted, for compilers that run no plugins
@@ -100,14 +101,8 @@ function isCommonJs(file: string): boolean | undefined {
 function parserFor(projectRoot: string): typeof ts {
   const own = typescriptOf(projectRoot);
   if (own?.api) return own.api;
-  for (const alias of ['typescript5', 'typescript6']) {
-    try {
-      const api = require(require.resolve(alias, { paths: [projectRoot] })) as Partial<typeof ts>;
-      if (typeof api.createSourceFile === 'function') return api as typeof ts;
-    } catch {
-      // not installed under this name
-    }
-  }
+  const alias = loadTypeScriptAlias(projectRoot);
+  if (alias) return alias.api;
   throw new CliError(
     `autotrace instrument parses JavaScript with TypeScript's parser, and ${own ? `TypeScript ${own.version}` : 'no TypeScript'} ` +
       'installed here has no JavaScript API. Install one beside it under an alias: npm install -D typescript5@npm:typescript@~5.9',

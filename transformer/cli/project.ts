@@ -4,6 +4,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { analyseProgram, createCore, projectFiles } from '../core';
 import { parseOptions, type AutotraceOptions } from '../options';
 import type { Report } from '../report';
+import { loadTypeScriptAlias } from '../load-typescript';
 
 // The CLI's view of a project: its tsconfig read by the project's own TypeScript (the compiler its build runs), the
 // autotrace entry of its `plugins`, and the same analysis the plugin runs during that build. Using the project's
@@ -39,12 +40,14 @@ export function noPluginsAdvice(info: TypeScriptInfo | undefined): string {
   return (
     `TypeScript ${info.version} (${info.path}) has no compiler API and runs no transformer plugins, so a build with ` +
     `its tsc emits untraced JavaScript. Build with TypeScript 5.9 or 6 and ts-patch (tspc), or run ` +
-    '`autotrace instrument <outDir>` on its output.'
+    '`autotrace instrument <outDir>` on its output, with TypeScript 5.9 installed beside it (npm install -D ' +
+    'typescript5@npm:typescript@~5.9), which `autotrace report` then analyses with.'
   );
 }
 
 export interface LoadedProject {
-  readonly typescript: TypeScriptInfo & { readonly api: typeof ts };
+  /** With `beside`: TypeScript 5.9 or 6 under an alias, standing in for the TypeScript 7 the project builds with. */
+  readonly typescript: TypeScriptInfo & { readonly api: typeof ts; readonly beside?: TypeScriptInfo };
   readonly configPath: string;
   readonly parsed: ts.ParsedCommandLine;
   readonly program: ts.Program;
@@ -55,8 +58,10 @@ export interface LoadedProject {
 
 export function loadProject(tsconfig: string): LoadedProject {
   const configPath = resolve(tsconfig);
-  const typescript = typescriptOf(dirname(configPath));
-  if (!typescript?.api) throw new CliError(noPluginsAdvice(typescript));
+  const native = typescriptOf(dirname(configPath));
+  const alias = native?.api ? undefined : loadTypeScriptAlias(dirname(configPath));
+  const typescript = alias ? { version: alias.api.version, path: alias.path, api: alias.api, beside: native } : native;
+  if (!typescript?.api) throw new CliError(noPluginsAdvice(native));
   const api = typescript.api;
   const problems: string[] = [];
   const parsed = api.getParsedCommandLineOfConfigFile(configPath, undefined, {

@@ -4,7 +4,7 @@ import { printGap } from '../gaps';
 import { loadTypeScript } from '../load-typescript';
 import { transformModule } from '../javascript';
 import { relative, resolve, sep } from 'node:path';
-import { parseOptions, type AutotraceOptions } from '../options';
+import { AutotraceOptionError, OPTION_NAMES, parseOptions, type AutotraceOptions } from '../options';
 import { buildReport, summaryLine, type SiteRecord } from '../report';
 import { mergeIntoReport } from '../report-file';
 import { sourceMapOf } from './source-maps';
@@ -21,9 +21,9 @@ export interface BundlerOptions extends Partial<AutotraceOptions> {
 
 const MODULE_ID = /\.[mc]?[jt]sx?$/;
 
-export const autotrace = createUnplugin((raw: BundlerOptions | undefined) => {
+export const autotrace = createUnplugin((raw: BundlerOptions | undefined, meta) => {
   const { root, ...rest } = raw ?? {};
-  const options = parseOptions(rest);
+  const options = bundlerOptions(rest, meta.framework);
   const projectRoot = root ?? process.cwd();
   let typescript: typeof ts | undefined;
   // Every module's sites, by module, for the report written when the build ends (a rebuild replaces a module's).
@@ -51,3 +51,14 @@ export const autotrace = createUnplugin((raw: BundlerOptions | undefined) => {
     },
   };
 });
+
+/** The options given to `autotrace()` in a bundler's config; a bad one is named as written there, not as in a tsconfig. */
+function bundlerOptions(raw: Record<string, unknown>, framework: string): AutotraceOptions {
+  try {
+    return parseOptions(raw);
+  } catch (error) {
+    if (!(error instanceof AutotraceOptionError)) throw error;
+    const problem = error.problem.startsWith('unknown option') ? `unknown option (autotrace() knows: root, ${OPTION_NAMES.join(', ')})` : error.problem;
+    throw new AutotraceOptionError(error.option, problem, `in autotrace({ … }) from autotrace/${framework}`);
+  }
+}
