@@ -43,6 +43,8 @@ export interface ServerRequestState {
   mountBase: string;
   lastError: unknown;
   ended: boolean;
+  /** A build-time wrapper reached the request after the run-time net began it (the run-time record counts the rest). */
+  reachedByBuild?: boolean;
 }
 
 const states = new WeakMap<object, ServerRequestState>();
@@ -69,7 +71,10 @@ export function serverStateOf(req: unknown): ServerRequestState | undefined {
  */
 export function beginServerRequest(req: unknown, res: unknown): ServerRequestState | undefined {
   const existing = serverStateOf(req);
-  if (existing) return existing;
+  if (existing) {
+    existing.reachedByBuild = true;
+    return existing;
+  }
   if (!isIncomingMessage(req) || !isServerResponse(res)) return undefined;
   return safely(() => adoptActiveServerSpan(req) ?? startServerSpan(req, res), undefined);
 }

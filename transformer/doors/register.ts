@@ -1,6 +1,7 @@
 import Module = require('node:module');
 import { pathToFileURL } from 'node:url';
 import { traceAtLoad } from './load-time';
+import '../../runtime/net';
 
 // `node --import autotrace/register app.js` (or `-r autotrace/register` for CommonJS only): traces the app's own
 // modules as they load, ES modules through Node's module hooks, CommonJS modules through Module#_compile. With tsx,
