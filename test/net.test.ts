@@ -20,14 +20,14 @@ beforeAll(async () => {
 afterAll(() => downstream.close());
 
 /** GETs each path in turn over one keep-alive connection; returns the statuses. */
-async function getAll(base: string, paths: string[]): Promise<number[]> {
+async function getAll(base: string, paths: string[], headers: Record<string, string> = {}): Promise<number[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const statuses: number[] = [];
   const sockets = new Set<unknown>();
   for (const path of paths) {
     statuses.push(
       await new Promise<number>((resolve, reject) => {
-        const req = request(`${base}${path}`, { agent }, (res) => {
+        const req = request(`${base}${path}`, { agent, headers }, (res) => {
           sockets.add(res.socket);
           res.resume();
           res.on('end', () => resolve(res.statusCode!));
@@ -147,10 +147,11 @@ describe('standing down', () => {
 });
 
 describe('safety', () => {
-  it('with no SDK registered, makes no span and sends no trace headers', async () => {
+  it('with no SDK registered, does nothing: not even the incoming trace context is carried on', async () => {
     downstream.seen.length = 0;
     const service = await startService(project, downstream.url, { sdk: false });
-    expect(await getAll(service.url, ['/work', '/nowhere'])).toEqual([200, 404]);
+    const incoming = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+    expect(await getAll(service.url, ['/work', '/nowhere'], incoming)).toEqual([200, 404]);
     const { stderr, record } = await service.stop();
     expect(stderr).toBe('');
     expect(downstream.seen.map((h) => h.traceparent)).toEqual([undefined, undefined]);

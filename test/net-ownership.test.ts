@@ -1,0 +1,78 @@
+import { SpanKind } from '@opentelemetry/api';
+import * as diagnostics from 'node:diagnostics_channel';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildFixture } from './helpers/compile';
+import { echoServer, listen } from './helpers/http';
+import { installSdk, parentSpanId } from './helpers/otel';
+import { fixturesDir, repoRoot, requireFromRepo } from './helpers/paths';
+
+// One owner per request and per call, with the run-time net on (it is, wherever autotrace/runtime is loaded): what
+// the build traced keeps exactly its one span, and the net never subscribes twice.
+
+const sdk = installSdk();
+let echo: Awaited<ReturnType<typeof echoServer>>;
+
+beforeAll(async () => {
+  echo = await echoServer();
+});
+afterAll(() => echo.close());
+beforeEach(() => {
+  sdk.reset();
+  echo.seen.length = 0;
+});
+
+type Client = { byId: (base: string, id: string) => Promise<number> };
+
+describe('a call the build traced', () => {
+  const { clients } = buildFixture<{ clients: Record<string, Client> }>(join(fixturesDir, 'apps', 'clients.ts'));
+
+  it.each(Object.keys(clients))('%s has exactly one CLIENT span, and the server sees it as its parent', async (name) => {
+    expect(await clients[name]!.byId(echo.url, '7')).toBe(200);
+    // The echo server is untraced by the build: the net gives it its SERVER span.
+    const spans = await sdk.waitForSpans(2);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const client = sdk.spans().filter((s) => s.kind === SpanKind.CLIENT);
+    expect(client.map((s) => s.instrumentationScope.name)).toEqual(['autotrace']);
+    expect(client[0]!.attributes['url.template']).toBe('/users/{id}');
+    const server = spans.filter((s) => s.kind === SpanKind.SERVER);
+    expect(server.map((s) => parentSpanId(s))).toEqual([client[0]!.spanContext().spanId]);
+    expect(echo.seen.map((h) => h.traceparent)).toEqual([`00-${client[0]!.spanContext().traceId}-${client[0]!.spanContext().spanId}-01`]);
+  });
+});
+
+describe('a server the build traced', () => {
+  it('has exactly one SERVER span, named by its route', async () => {
+    const { createApp } = buildFixture<{ createApp: (express: unknown) => Parameters<typeof createServer>[1] }>(
+      join(fixturesDir, 'apps', 'express-app.ts'),
+    );
+    const server = await listen(createServer(createApp(requireFromRepo('express'))));
+    try {
+      const response = await fetch(`${server.url}/api/users/42`);
+      expect(await response.json()).toEqual({ id: '42' });
+      await sdk.waitForSpans(2);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const servers = sdk.spans().filter((s) => s.kind === SpanKind.SERVER);
+      expect(servers.map((s) => [s.name, s.attributes['http.route'], s.attributes['http.response.status_code']])).toEqual([
+        ['GET /api/users/:id', '/api/users/:id', 200],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('subscribing', () => {
+  it('happens once per process, however many copies of the runtime load', () => {
+    const subscribers = () =>
+      (diagnostics.channel('undici:request:create') as unknown as { _subscribers: unknown[] })._subscribers.length;
+    requireFromRepo('./dist/runtime/index.js');
+    const before = subscribers();
+    expect(before).toBeGreaterThan(0);
+    // A second copy: the same files loaded afresh, as two installed versions would be.
+    for (const id of Object.keys(require.cache)) if (id.startsWith(join(repoRoot, 'dist', 'runtime'))) delete require.cache[id];
+    requireFromRepo('./dist/runtime/net/index.js');
+    expect(subscribers()).toBe(before);
+  });
+});
