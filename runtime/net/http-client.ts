@@ -29,12 +29,13 @@ function begin(request: ClientRequest, canSetHeaders: boolean): void {
   const call = startNetCall('http', request.method, urlOf(request), httpIsInstrumented) ?? null;
   calls.set(request, call);
   if (!call) return;
-  if (canSetHeaders) {
-    addMissing(netTraceHeaders(call), (name) => request.hasHeader(name), (name, value) => request.setHeader(name, value));
-  }
   request.once('close', () => {
     if (calls.get(request)) end(request, (call) => endWithStatus(call, undefined));
   });
+  // Headers given as a raw array are written in the constructor already: the request then goes without ours.
+  if (canSetHeaders && !request.headersSent) {
+    addMissing(netTraceHeaders(call), (name) => request.hasHeader(name), (name, value) => request.setHeader(name, value));
+  }
 }
 
 /** Ends the request's span once. */

@@ -27,9 +27,12 @@ export interface RuntimeRecord {
 const WRITE_EVERY_MS = 60_000;
 const MAX_KEYS = 2_000;
 
-const counts = new Map<string, number>();
-// Call sites are found once per distinct method + host and cached: a stack is captured only on a miss.
-const sources = new Map<string, string | undefined>();
+// Counters by output key (kind, method, host, source, route); several lookup keys may share one counter.
+const counts = new Map<string, { count: number }>();
+// Client calls: one counter per client, method and host, found with one lookup per call. Its source is taken from a
+// stack on the first call only, so two packages calling one host the same way through the same client are both
+// counted under the first one seen.
+const clientCounters = new Map<string, { count: number }>();
 let file: string | undefined;
 let changed = false;
 
@@ -48,35 +51,43 @@ export function recording(): boolean {
 
 /**
  * A call the net made the CLIENT span for, through `via` (node:http or undici); called while the caller's frames are
- * still on the stack. The source is looked up once per client, method and host: two packages calling the same host
- * the same way through the same client are both counted under the first one seen.
+ * still on the stack.
  */
 export function noteClient(via: string, method: string, host: string | undefined): void {
-  const siteKey = `${via}\0${method}\0${host ?? ''}`;
-  let source = sources.get(siteKey);
-  if (source === undefined && !sources.has(siteKey) && sources.size < MAX_KEYS) {
-    source = callerSource();
-    sources.set(siteKey, source);
+  const siteKey = `${via} ${method} ${host ?? ''}`;
+  let counter = clientCounters.get(siteKey);
+  if (!counter) {
+    if (clientCounters.size >= MAX_KEYS) return;
+    counter = counterFor(`client\0${method}\0${host ?? ''}\0${callerSource() ?? ''}\0`);
+    clientCounters.set(siteKey, counter);
   }
-  bump(`client\0${method}\0${host ?? ''}\0${source ?? ''}\0`);
+  counter.count++;
+  changed = true;
 }
 
 /** A request the net made the SERVER span for and no build-time wrapper reached. */
 export function noteServer(method: string, route: string | undefined): void {
-  bump(`server\0${method}\0\0\0${route ?? ''}`);
+  const key = `server\0${method}\0\0\0${route ?? ''}`;
+  if (!counts.has(key) && counts.size >= MAX_KEYS) return;
+  counterFor(key).count++;
+  changed = true;
 }
 
-function bump(key: string): void {
-  if (!counts.has(key) && counts.size >= MAX_KEYS) return;
-  counts.set(key, (counts.get(key) ?? 0) + 1);
-  changed = true;
+function counterFor(key: string): { count: number } {
+  let counter = counts.get(key);
+  if (!counter) {
+    counter = { count: 0 };
+    counts.set(key, counter);
+  }
+  return counter;
 }
 
 /** The record as it stands, sorted so that the same traffic always gives the same file. */
 export function currentRecord(): RuntimeRecord {
   const entries: RuntimeRecordEntry[] = [...counts.entries()]
+    .filter(([, counter]) => counter.count > 0)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, count]) => {
+    .map(([key, { count }]) => {
       const [kind, method, host, source, route] = key.split('\0') as [RuntimeRecordEntry['kind'], string, string, string, string];
       return {
         kind,
