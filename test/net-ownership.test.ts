@@ -1,6 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import * as diagnostics from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildFixture } from './helpers/compile';
@@ -11,7 +12,12 @@ import { fixturesDir, repoRoot, requireFromRepo } from './helpers/paths';
 // One owner per request and per call, with the run-time net on (it is, wherever autotrace/runtime is loaded): what
 // the build traced keeps exactly its one span, and the net never subscribes twice.
 
+// The run-time record is on in this process (read when the runtime loads, which buildFixture below does).
+process.env.AUTOTRACE_RUNTIME_REPORT = join(tmpdir(), `autotrace-net-ownership-${process.pid}.json`);
 const sdk = installSdk();
+type RecordModule = typeof import('../runtime/net/record');
+const record = () => requireFromRepo('./dist/runtime/net/record.js') as RecordModule;
+const serverEntries = () => record().currentRecord().entries.filter((entry) => entry.kind === 'server');
 let echo: Awaited<ReturnType<typeof echoServer>>;
 
 beforeAll(async () => {
@@ -48,6 +54,8 @@ describe('a server the build traced', () => {
       join(fixturesDir, 'apps', 'express-app.ts'),
     );
     const server = await listen(createServer(createApp(requireFromRepo('express'))));
+    expect(record().recording()).toBe(true);
+    const before = serverEntries();
     try {
       const response = await fetch(`${server.url}/api/users/42`);
       expect(await response.json()).toEqual({ id: '42' });
@@ -57,6 +65,12 @@ describe('a server the build traced', () => {
       expect(servers.map((s) => [s.name, s.attributes['http.route'], s.attributes['http.response.status_code']])).toEqual([
         ['GET /api/users/:id', '/api/users/:id', 200],
       ]);
+      // The build's wrappers reached the request: the run-time record does not count it as the net's catch. The
+      // test's own fetch is the net's, named by this file.
+      expect(serverEntries()).toEqual(before);
+      expect(record().currentRecord().entries).toContainEqual(
+        expect.objectContaining({ kind: 'client', source: 'test/net-ownership.test.ts', host: new URL(server.url).host }),
+      );
     } finally {
       await server.close();
     }
