@@ -1,4 +1,5 @@
 import { SpanKind } from '@opentelemetry/api';
+import { spawnSync } from 'node:child_process';
 import * as diagnostics from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -88,5 +89,21 @@ describe('subscribing', () => {
     for (const id of Object.keys(require.cache)) if (id.startsWith(join(repoRoot, 'dist', 'runtime'))) delete require.cache[id];
     requireFromRepo('./dist/runtime/net/index.js');
     expect(subscribers()).toBe(before);
+  });
+});
+
+describe('loading', () => {
+  const netStarted = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [...args, '-p', "globalThis[Symbol.for('autotrace.net')] === true"], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    }).stdout.trim();
+
+  it('starts the net with autotrace/runtime, autotrace/otel and autotrace/register, and not with AUTOTRACE_NET=off', () => {
+    expect(netStarted(['-r', 'autotrace/runtime'])).toBe('true');
+    expect(netStarted(['--import', 'autotrace/otel'], { OTEL_TRACES_EXPORTER: 'none' })).toBe('true');
+    expect(netStarted(['--import', 'autotrace/register'])).toBe('true');
+    expect(netStarted(['-r', 'autotrace/runtime'], { AUTOTRACE_NET: 'off' })).toBe('false');
   });
 });
