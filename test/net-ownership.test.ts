@@ -1,4 +1,4 @@
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { spawnSync } from 'node:child_process';
 import * as diagnostics from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
@@ -105,5 +105,24 @@ describe('loading', () => {
     expect(netStarted(['--import', 'autotrace/otel'], { OTEL_TRACES_EXPORTER: 'none' })).toBe('true');
     expect(netStarted(['--import', 'autotrace/register'])).toBe('true');
     expect(netStarted(['-r', 'autotrace/runtime'], { AUTOTRACE_NET: 'off' })).toBe('false');
+  });
+});
+
+describe('a call nobody traced', () => {
+  it('gets a CLIENT span from the net that records a refused connection', async () => {
+    const closed = await listen(createServer());
+    await closed.close();
+    // This file's own fetch: no build-time site made it.
+    const error = (await fetch(`${closed.url}/x`).catch((e: unknown) => e)) as { cause?: { code?: string } };
+    expect(error.cause?.code).toBe('ECONNREFUSED');
+    const [span] = await sdk.waitForSpans(1);
+    expect([span!.kind, span!.name, span!.instrumentationScope.name, span!.status.code, span!.attributes['error.type']]).toEqual([
+      SpanKind.CLIENT,
+      'GET',
+      'autotrace',
+      SpanStatusCode.ERROR,
+      'ECONNREFUSED',
+    ]);
+    expect(span!.attributes['url.full']).toBe(`${closed.url}/x`);
   });
 });

@@ -5,8 +5,8 @@ import { netTraceHeaders, startNetCall } from './client';
 // Global fetch and the undici package publish the same channels, on Node 20, 22 and 24 alike:
 // `undici:request:create` (synchronously inside the call, where `request.addHeader` still works), then
 // `undici:request:headers` (the status), `undici:request:trailers` (the body is done) or `undici:request:error`.
-// A connection that is refused publishes no `undici:request:error`: that call's span is never made on create's
-// behalf either, as undici creates the request only once it is dispatched.
+// A refused connection publishes create, then error (ECONNREFUSED). A fetch to a port the Fetch standard blocks
+// (1, 6000, …) fails before any request exists: no channel, no span.
 
 interface UndiciRequest {
   origin?: unknown;
