@@ -126,3 +126,18 @@ describe('a call nobody traced', () => {
     expect(span!.attributes['url.full']).toBe(`${closed.url}/x`);
   });
 });
+
+describe('propagateTo', () => {
+  it('applies to the net calls as the build-time sites seen so far say', async () => {
+    await fetch(`${echo.url}/before`);
+    const { clients } = buildFixture<{ clients: Record<string, Client> }>(join(fixturesDir, 'apps', 'clients.ts'), {
+      pluginOptions: { propagateTo: ['*.internal'] },
+      outSuffix: 'net-propagate',
+    });
+    await clients['fetch']!.byId(echo.url, '1'); // the site that carries the list
+    await fetch(`${echo.url}/after`); // the net's call
+    expect(echo.seen.map((h) => 'traceparent' in h)).toEqual([true, false, false]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sdk.spans().filter((s) => s.kind === SpanKind.CLIENT)).toHaveLength(3);
+  });
+});

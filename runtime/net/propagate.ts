@@ -4,7 +4,10 @@ import { mayPropagate } from '../site';
 // they follow what the sites seen so far allow: a host gets trace headers only if every list seen admits it (sending
 // less is the safe side when two builds in one process disagree). Until a site with a list is seen, every host does.
 
-const lists = new Map<string, { readonly propagateTo: readonly string[] }>();
+// Kept on a global symbol: the net runs from the first copy of the runtime loaded, and the sites may reach another.
+const LISTS = Symbol.for('autotrace.net.propagateTo');
+const holder = globalThis as { [LISTS]?: Map<string, { readonly propagateTo: readonly string[] }> };
+const lists = (holder[LISTS] ??= new Map());
 
 /** Takes in a site's `propagateTo` (called from learnSite in runtime/site.ts). */
 export function learnPropagateTo(globs: unknown): void {
