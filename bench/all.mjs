@@ -17,3 +17,5 @@ if (existsSync(node22)) step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node'
 const node24 = join(repo, 'bench', 'node24', 'node_modules', 'node', 'bin', 'node');
 if (!existsSync(node24)) execFileSync('npm', ['ci', '--prefix', join(repo, 'bench', 'node24'), '--no-audit', '--no-fund'], { stdio: 'inherit' });
 step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node24]);
+step([join(repo, 'bench', 'net.mjs')]);
+step([join(repo, 'bench', 'net.mjs'), '--node', node24]);

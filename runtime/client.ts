@@ -22,6 +22,7 @@ import { defaultPort, methodAttributes, normalizeMethod, redactQuery, type Metho
 import { learnSite, mayPropagate, siteAttributes, type Site } from './site';
 import { isThenable, safely } from './safe';
 import { errorTypeOf } from './server';
+import { BUILD_CALL } from './net/owner';
 
 // The CLIENT span every client wrapper shares: start it as a child of the active context, run the real call in a
 // context where it is the parent (and other instrumentations stand down), end it once with the outcome.
@@ -56,7 +57,8 @@ export function startClientCall(rawMethod: string | undefined, url: URL | undefi
   siteAttributes(site, attributes);
   const parent = context.active();
   const span = tracer.startSpan(clientSpanName(method, site), { kind: SpanKind.CLIENT, attributes }, parent);
-  const headersFrom = trace.setSpan(parent, span);
+  // Marked as the build's own call, so the run-time net (net/owner.ts) makes no second span for it.
+  const headersFrom = trace.setSpan(parent, span).setValue(BUILD_CALL, true);
   return {
     span,
     context: suppress ? headersFrom.setValue(SUPPRESS_TRACING, true) : headersFrom,

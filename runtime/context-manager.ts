@@ -24,6 +24,11 @@ export class AsyncLocalStorageContextManager implements ContextManager {
     return this.storage.run(context, call, ...args);
   }
 
+  /** Makes `context` active for the rest of this execution (see net/enter.ts: a request's context at its start). */
+  enterWith(context: Context): void {
+    this.storage.enterWith(context);
+  }
+
   bind<T>(context: Context, target: T): T {
     if (typeof target !== 'function') return target;
     const manager = this;

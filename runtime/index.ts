@@ -10,3 +10,5 @@ export { fetch, undiciFetch } from './fetch';
 export { httpRequest } from './http-client';
 export { undiciRequest } from './undici';
 export { VERSION } from './version';
+// The run-time net starts on load (AUTOTRACE_NET=off leaves it out): see runtime/net/index.ts.
+import './net';

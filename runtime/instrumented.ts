@@ -1,4 +1,4 @@
-import { hasSubscribers } from 'node:diagnostics_channel';
+import { othersListen } from './net/channels';
 import * as http from 'node:http';
 import * as https from 'node:https';
 
@@ -7,7 +7,8 @@ import * as https from 'node:https';
 
 /** @opentelemetry/instrumentation-undici listens on undici's diagnostics channels (global fetch and undici alike). */
 export function undiciIsInstrumented(): boolean {
-  return hasSubscribers('undici:request:create');
+  // The run-time net listens there too; only another listener counts.
+  return othersListen('undici:request:create');
 }
 
 /** @opentelemetry/instrumentation-http wraps http(s).request with shimmer, which marks the wrapper `__wrapped`. */

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from './propagators';
 import { publishProvider, SHARED_PROVIDER_KEY } from './shared-provider';
+import './net';
 
 // `node --import autotrace/otel app.js` (or `-r autotrace/otel`): spans to a backend with environment variables alone.
 // Starts an SDK from the standard OTEL_* variables, on whichever SDK line the app installed (3.x

@@ -53,6 +53,8 @@ export interface ServerRequestState {
   expressRouteName: string | undefined;
   lastError: unknown;
   ended: boolean;
+  /** A build-time wrapper reached the request after the run-time net began it (the run-time record counts the rest). */
+  reachedByBuild?: boolean;
 }
 
 /** Who named a span: nobody yet (0), the framework at run time (1), a handler wrapped at build time (2). */
@@ -101,7 +103,10 @@ export function serverStateOf(req: unknown): ServerRequestState | undefined {
  */
 export function beginServerRequest(req: unknown, res: unknown): ServerRequestState | undefined {
   const existing = serverStateOf(req);
-  if (existing) return existing;
+  if (existing) {
+    existing.reachedByBuild = true;
+    return existing;
+  }
   if (!isIncomingMessage(req) || !isServerResponse(res)) return undefined;
   return safely(() => adoptActiveServerSpan(req) ?? startServerSpan(req, res), undefined);
 }

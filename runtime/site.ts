@@ -6,6 +6,7 @@ import {
   ATTR_CODE_LINE_NUMBER,
 } from '@opentelemetry/semantic-conventions';
 import { redactQueryParams } from './http-semconv';
+import { learnPropagateTo } from './net/propagate';
 
 /** What the transformer knew about a site at build time, passed inline by the emitted code. */
 export interface Site {
@@ -24,13 +25,15 @@ export interface Site {
 }
 
 /**
- * Takes in what a site says about the whole process rather than about itself: extra query parameters to redact.
+ * Takes in what a site says about the whole process rather than about itself: extra query parameters to redact, and
+ * the hosts trace context may go to (for the run-time net's calls, which have no site).
  * Called where sites arrive (a handler registered, an app created, a client call made); redacting more is always
  * safe, so the lists of every build in the process add up.
  */
 export function learnSite(site: Site | undefined): void {
   const names = site?.redactQueryParams;
   if (Array.isArray(names)) redactQueryParams(names);
+  learnPropagateTo(site?.propagateTo);
 }
 
 // url.template is still in development in the conventions, so it is not among the stable ATTR_* exports.

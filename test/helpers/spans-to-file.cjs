@@ -14,6 +14,7 @@ const exporter = {
         traceId: span.spanContext().traceId,
         spanId: span.spanContext().spanId,
         parentSpanId: span.parentSpanContext?.spanId,
+        scope: span.instrumentationScope.name,
         attributes: span.attributes,
       };
       appendFileSync(file, `${JSON.stringify(line)}\n`);

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { traceAtLoad } from './load-time';
 import { listenToHooks, seenModule } from './load-time-report';
+import '../../runtime/net';
 
 // `node --import autotrace/register app.js` (or `-r autotrace/register` for CommonJS only): traces the app's own
 // modules as they load, ES modules through Node's module hooks, CommonJS modules through Module#_compile. With tsx,

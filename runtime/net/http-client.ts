@@ -1,0 +1,60 @@
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { addMissing, endWithError, endWithStatus, type ClientCall } from '../client';
+import { httpIsInstrumented } from '../instrumented';
+import { listen } from './channels';
+import { netTraceHeaders, startNetCall } from './client';
+
+// node:http / node:https client requests made by code no build-time site wrapped. Node 22+ publishes
+// `http.client.request.created` from the ClientRequest constructor, before the headers are written: the span starts
+// there and the trace headers are set on the request. Node 20 publishes only `http.client.request.start`, after the
+// headers went out (setHeader throws ERR_HTTP_HEADERS_SENT), in a later tick: the span is still made, in the caller's
+// context, but no trace context can reach the server. The span ends with the response's status
+// (`http.client.response.finish`, published when the response arrives), with `http.client.request.error`, or, for a
+// request destroyed with neither, on its 'close'.
+
+// The call made for each request, or null when the net stood down for it (so that `start` does not decide again).
+const calls = new WeakMap<ClientRequest, ClientCall | null>();
+
+function urlOf(request: ClientRequest): URL | undefined {
+  const authority = request.getHeader('host') ?? request.host;
+  try {
+    return new URL(`${request.protocol}//${String(authority)}${request.path}`);
+  } catch {
+    return undefined;
+  }
+}
+
+function begin(request: ClientRequest, canSetHeaders: boolean): void {
+  if (calls.has(request)) return;
+  const call = startNetCall('http', request.method, urlOf(request), httpIsInstrumented) ?? null;
+  calls.set(request, call);
+  if (!call) return;
+  request.once('close', () => {
+    if (calls.get(request)) end(request, (call) => endWithStatus(call, undefined));
+  });
+  // Headers given as a raw array are written in the constructor already: the request then goes without ours.
+  if (canSetHeaders && !request.headersSent) {
+    addMissing(netTraceHeaders(call), (name) => request.hasHeader(name), (name, value) => request.setHeader(name, value));
+  }
+}
+
+/** Ends the request's span once. */
+function end(request: ClientRequest, how: (call: ClientCall) => void): void {
+  const call = calls.get(request);
+  if (!call) return;
+  calls.set(request, null);
+  how(call);
+}
+
+export function listenToHttpClients(): void {
+  listen('http.client.request.created', (message) => begin((message as { request: ClientRequest }).request, true));
+  listen('http.client.request.start', (message) => begin((message as { request: ClientRequest }).request, false));
+  listen('http.client.response.finish', (message) => {
+    const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
+    end(request, (call) => endWithStatus(call, response.statusCode));
+  });
+  listen('http.client.request.error', (message) => {
+    const { request, error } = message as { request: ClientRequest; error: unknown };
+    end(request, (call) => endWithError(call, error, false));
+  });
+}
