@@ -66,7 +66,12 @@ export const BUILD_TIME = 2;
 /** Reads a framework's matched route template from its per-request object; undefined when nothing matched. */
 export type RouteReader = (holder: unknown) => string | undefined;
 
-const states = new WeakMap<object, ServerRequestState>();
+// Per request, and shared by every copy of this runtime in the process (a bundle carries one, node_modules another,
+// and `--import autotrace/otel` starts the run-time net from the latter): whichever copy begins a request, the others
+// find its state, so a request keeps one SERVER span. The key names the state's shape: a runtime whose state differs
+// keeps a table of its own.
+const STATES = Symbol.for('autotrace.server-request-states.v2');
+const states: WeakMap<object, ServerRequestState> = ((globalThis as { [STATES]?: WeakMap<object, ServerRequestState> })[STATES] ??= new WeakMap());
 
 const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
   get: (carrier, key) => carrier[key],
