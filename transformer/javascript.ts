@@ -5,6 +5,7 @@ import { planFile } from './analyse';
 import { createFileCore, type SourcePosition } from './core';
 import { applyEdits } from './edits';
 import type { Gap } from './gaps';
+import { mayHaveSites } from './recognise-imports';
 import { writtenAsCommonJs } from './imports';
 import { parseOptions, type AutotraceOptions } from './options';
 import type { SiteRecord } from './report';
@@ -44,12 +45,11 @@ export interface ModuleOutput {
   readonly gaps: readonly Gap[];
 }
 
-// Words one of which any module with a site must contain: a cheap test before parsing.
-export const MAY_HAVE_SITES = /fetch|express|fastify|koa|hono|http|axios|undici/;
+export { mayHaveSites } from './recognise-imports';
 
 /** Undefined when the module holds no site at all; `map` undefined when it holds only sites left as written. */
 export function transformModule(ts_: typeof ts, input: ModuleInput, options: AutotraceOptions = parseOptions(undefined)): ModuleOutput | undefined {
-  if (!MAY_HAVE_SITES.test(input.code)) return undefined;
+  if (!mayHaveSites(input.code, input.fileName)) return undefined;
   const extension = extname(input.fileName);
   const kind = /^\.[mc]?tsx?$/.test(extension) ? (extension.endsWith('x') ? ts_.ScriptKind.TSX : ts_.ScriptKind.TS) : extension.endsWith('x') ? ts_.ScriptKind.JSX : ts_.ScriptKind.JS;
   const file = ts_.createSourceFile(input.fileName, input.code, ts_.ScriptTarget.Latest, true, kind);

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPluginEntry } from '../cli/tsconfig';
 import { loadTypeScript } from '../load-typescript';
-import { MAY_HAVE_SITES, transformModule } from '../javascript';
+import { mayHaveSites, transformModule } from '../javascript';
 import { parseOptions, type AutotraceOptions } from '../options';
 import { sourceMapOf } from './source-maps';
 
@@ -15,7 +15,7 @@ let typescript: typeof ts | undefined;
 let options: AutotraceOptions | undefined;
 
 export function traceAtLoad(code: string, fileName: string, commonJs: boolean): string | undefined {
-  if (/[\\/]node_modules[\\/]/.test(fileName) || !/\.[mc]?[jt]sx?$/.test(fileName) || !MAY_HAVE_SITES.test(code)) return undefined;
+  if (/[\\/]node_modules[\\/]/.test(fileName) || !/\.[mc]?[jt]sx?$/.test(fileName) || !mayHaveSites(code, fileName)) return undefined;
   try {
     // The parser is loaded on the first module that may hold a site, not before.
     typescript ??= loadTypeScript();
