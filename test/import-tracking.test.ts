@@ -179,3 +179,47 @@ app.get('/c', h);
     expect(transformModule(ts, { code: 'export const add = (a: number, b: number) => a + b;\n', fileName: '/p/x.ts', projectRoot: '/p' })).toBeUndefined();
   });
 });
+
+describe('emitted JavaScript reads the annotations of the TypeScript it was compiled from', () => {
+  const source = `import type { Express } from 'express';
+import type { AxiosInstance } from 'axios';
+
+export function register(app: Express) {
+  app.get('/users/:id', (req, res) => res.end());
+}
+
+export class Users {
+  constructor(private readonly http: AxiosInstance) {}
+  one(id: string) {
+    return this.http.get('/users/' + id);
+  }
+}
+`;
+  const emit = (inlineSources: boolean) => {
+    const dir = mkdtempSync(join(tmpdir(), 'autotrace-annotations-'));
+    mkdirSync(join(dir, 'src'));
+    mkdirSync(join(dir, 'dist'));
+    writeFileSync(join(dir, 'src', 'routes.ts'), source);
+    const out = ts.transpileModule(source, {
+      fileName: join(dir, 'src', 'routes.ts'),
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, sourceMap: true, inlineSources, sourceRoot: '' },
+    });
+    const map = JSON.parse(out.sourceMapText!) as { sources: string[] };
+    map.sources = ['../src/routes.ts'];
+    return { dir, code: out.outputText, map: JSON.stringify(map) };
+  };
+  const sites = (dir: string, code: string, inputMap: string | undefined) =>
+    (transformModule(ts, { code, fileName: join(dir, 'dist', 'routes.js'), projectRoot: dir, ...(inputMap ? { inputMap } : {}) })?.records ?? [])
+      .filter((r) => r.status === 'instrumented')
+      .map((r) => `${r.file}:${r.line} ${r.kind} ${r.framework ?? r.client}`);
+
+  it('from the source map\'s sourcesContent, or from the file on disk', () => {
+    for (const inlineSources of [true, false]) {
+      const { dir, code, map } = emit(inlineSources);
+      expect(code).not.toContain('Express');
+      expect(sites(dir, code, map), `inlineSources: ${inlineSources}`).toEqual(['src/routes.ts:5 route express', 'src/routes.ts:11 client axios']);
+      // Without the map the JavaScript alone says nothing of what `app` and `this.http` are.
+      expect(sites(dir, code, undefined)).toEqual([]);
+    }
+  });
+});

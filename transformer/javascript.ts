@@ -6,6 +6,8 @@ import { createFileCore, type SourcePosition } from './core';
 import { applyEdits } from './edits';
 import type { Gap } from './gaps';
 import { mayHaveSites } from './recognise-imports';
+import { useSourceAnnotations } from './origins';
+import { sourceAnnotations } from './doors/source-maps';
 import { writtenAsCommonJs } from './imports';
 import { parseOptions, type AutotraceOptions } from './options';
 import type { SiteRecord } from './report';
@@ -54,6 +56,9 @@ export function transformModule(ts_: typeof ts, input: ModuleInput, options: Aut
   const kind = /^\.[mc]?tsx?$/.test(extension) ? (extension.endsWith('x') ? ts_.ScriptKind.TSX : ts_.ScriptKind.TS) : extension.endsWith('x') ? ts_.ScriptKind.JSX : ts_.ScriptKind.JS;
   const file = ts_.createSourceFile(input.fileName, input.code, ts_.ScriptTarget.Latest, true, kind);
   const toSource = input.inputMap ? sourcePositions(input.inputMap, input.fileName, input.projectRoot) : undefined;
+  // Emitted JavaScript has lost its type annotations: the source it was compiled from still says them.
+  const annotations = input.inputMap ? sourceAnnotations(ts_, file, input.inputMap, input.fileName) : undefined;
+  if (annotations) useSourceAnnotations(file, annotations);
   const core = createFileCore(ts_, options, input.projectRoot, toSource);
   const plan = planFile(core, file);
   const edited = applyEdits(ts_, file, plan, input.commonJs ?? writtenAsCommonJs(ts_, file, false));

@@ -37,6 +37,8 @@ export interface Origins {
   exportFlow(name: string): Flow | undefined;
   /** The kind a type this module exports names, for a module annotating with it. */
   exportTypeKind(name: string): string | undefined;
+  /** The kind a type annotation of this file names (`Express`, `typeof express`, a local alias). */
+  typeKindOf(type: ts.TypeNode): string | undefined;
 }
 
 /**
@@ -342,6 +344,7 @@ function createOrigins(ts_: typeof ts, file: ts.SourceFile): Origins {
     isDeclared: (identifier) => declarationsOf(identifier) !== undefined,
     declaredOnce: (name) => byName.get(name) === 1,
     constantString,
+    typeKindOf: typeKind,
     exportFlow: (name) => (siblingDepth < 4 ? withSiblingDepth(() => exportFlow(name)) : undefined),
     exportTypeKind: (name) => (siblingDepth < 4 ? withSiblingDepth(() => exportTypeKind(name)) : undefined),
   };
