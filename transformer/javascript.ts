@@ -7,7 +7,7 @@ import { applyEdits } from './edits';
 import type { Gap } from './gaps';
 import { mayHaveSites } from './recognise-imports';
 import { useSourceAnnotations } from './origins';
-import { sourceAnnotations } from './doors/source-maps';
+import { mapSources, sourceAnnotations } from './doors/source-maps';
 import { writtenAsCommonJs } from './imports';
 import { parseOptions, type AutotraceOptions } from './options';
 import type { SiteRecord } from './report';
@@ -51,7 +51,7 @@ export { mayHaveSites } from './recognise-imports';
 
 /** Undefined when the module holds no site at all; `map` undefined when it holds only sites left as written. */
 export function transformModule(ts_: typeof ts, input: ModuleInput, options: AutotraceOptions = parseOptions(undefined)): ModuleOutput | undefined {
-  if (!mayHaveSites(input.code, input.fileName)) return undefined;
+  if (!mayHaveSites(input.code, input.fileName, input.inputMap ? mapSources(input.inputMap, input.fileName) : [])) return undefined;
   const extension = extname(input.fileName);
   const kind = /^\.[mc]?tsx?$/.test(extension) ? (extension.endsWith('x') ? ts_.ScriptKind.TSX : ts_.ScriptKind.TS) : extension.endsWith('x') ? ts_.ScriptKind.JSX : ts_.ScriptKind.JS;
   const file = ts_.createSourceFile(input.fileName, input.code, ts_.ScriptTarget.Latest, true, kind);

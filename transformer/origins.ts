@@ -56,6 +56,11 @@ export function originsOf(ts_: typeof ts, file: ts.SourceFile): Origins {
   return origins;
 }
 
+/** Whether a file is emitted JavaScript whose source's annotations import tracking may read. */
+export function hasSourceAnnotations(file: ts.SourceFile): boolean {
+  return annotationsByFile.has(file);
+}
+
 /** Lets import tracking in emitted JavaScript read the annotations of the source it was compiled from. */
 export function useSourceAnnotations(file: ts.SourceFile, annotation: SourceAnnotation): void {
   annotationsByFile.set(file, annotation);

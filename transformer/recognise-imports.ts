@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { moduleBindings, moduleName } from './imports';
-import { originsOf } from './origins';
+import { hasSourceAnnotations, originsOf } from './origins';
 import { mayReach } from './sibling-modules';
 import type { ClientInstanceMatch, RegistrationMatch } from './recognise';
 import {
@@ -28,15 +28,18 @@ import type { UnsupportedMatch } from './unsupported';
  */
 export function mayTrackImports(ts_: typeof ts, file: ts.SourceFile): boolean {
   for (const binding of moduleBindings(ts_, file).values()) if (MODULE_KINDS[moduleName(binding.module)]) return true;
-  return file.text.includes('fetch') || mayReach(file.text, file.fileName, SITE_WORDS);
+  return file.text.includes('fetch') || hasSourceAnnotations(file) || mayReach(file.text, file.fileName, SITE_WORDS);
 }
 
 /** Words one of which a module with a site, or a project module handing it a traced value, must contain. */
 export const SITE_WORDS = /fetch|express|fastify|koa|hono|http|axios|undici/;
 
-/** A text test before parsing: the module, or a project module it imports, mentions what a site needs. */
-export function mayHaveSites(code: string, fileName: string): boolean {
-  return mayReach(code, fileName, SITE_WORDS);
+/**
+ * A text test before parsing: the module, a project module it imports, or (for emitted JavaScript) the source it was
+ * compiled from mentions what a site needs (`import type { Express }` is gone from the JavaScript).
+ */
+export function mayHaveSites(code: string, fileName: string, sources: readonly { path: string; text: string }[] = []): boolean {
+  return mayReach(code, fileName, SITE_WORDS) || sources.some((source) => mayReach(source.text, source.path, SITE_WORDS));
 }
 
 const kinds = (ts_: typeof ts, node: ts.Node) => originsOf(ts_, node.getSourceFile());

@@ -5,7 +5,7 @@ import { readPluginEntry } from '../cli/tsconfig';
 import { loadTypeScript } from '../load-typescript';
 import { mayHaveSites, transformModule } from '../javascript';
 import { parseOptions, type AutotraceOptions } from '../options';
-import { sourceMapOf } from './source-maps';
+import { mapSources, sourceMapOf } from './source-maps';
 
 // What both load-time hooks (ESM and CommonJS) do with one module's text: trace the app's own modules (never
 // node_modules), with the options of the tsconfig in the working directory, and append an inline source map so
@@ -15,12 +15,13 @@ let typescript: typeof ts | undefined;
 let options: AutotraceOptions | undefined;
 
 export function traceAtLoad(code: string, fileName: string, commonJs: boolean): string | undefined {
-  if (/[\\/]node_modules[\\/]/.test(fileName) || !/\.[mc]?[jt]sx?$/.test(fileName) || !mayHaveSites(code, fileName)) return undefined;
+  if (/[\\/]node_modules[\\/]/.test(fileName) || !/\.[mc]?[jt]sx?$/.test(fileName)) return undefined;
   try {
+    const inputMap = sourceMapOf(code, fileName);
+    if (!mayHaveSites(code, fileName, inputMap ? mapSources(inputMap, fileName) : [])) return undefined;
     // The parser is loaded on the first module that may hold a site, not before.
     typescript ??= loadTypeScript();
     options ??= loadOptions();
-    const inputMap = sourceMapOf(code, fileName);
     const output = transformModule(typescript, { code, fileName, projectRoot: process.cwd(), commonJs, ...(inputMap ? { inputMap } : {}) }, options);
     if (!output?.map) return undefined;
     const map = Buffer.from(JSON.stringify(output.map)).toString('base64');

@@ -22,6 +22,23 @@ export function sourceMapOf(code: string, fileName: string): string | undefined 
   return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }
 
+/** The sources a map points at, with their text (sourcesContent, or the file on disk); unreadable ones are left out. */
+export function mapSources(inputMap: SourceMapInput, fileName: string): { path: string; text: string }[] {
+  try {
+    const map = (typeof inputMap === 'string' ? JSON.parse(inputMap) : inputMap) as { sources?: (string | null)[]; sourcesContent?: (string | null)[]; sourceRoot?: string };
+    const found: { path: string; text: string }[] = [];
+    (map.sources ?? []).forEach((source, index) => {
+      if (source === null) return;
+      const path = /^file:/.test(source) ? fileURLToPath(source) : resolve(dirname(fileName), map.sourceRoot ?? '', source);
+      const text = map.sourcesContent?.[index] ?? (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+      if (typeof text === 'string') found.push({ path, text });
+    });
+    return found;
+  } catch {
+    return [];
+  }
+}
+
 /**
  * For emitted JavaScript with a source map: the kind a parameter, variable or field has by its type annotation in the
  * TypeScript the user wrote (`function register(app: Express)` compiles to `function register(app)`). The source is
