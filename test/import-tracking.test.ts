@@ -167,7 +167,7 @@ app.get('/c', h);
       '7 client fetch unsupported fetch chosen at run time in (opts.custom ?? fetch)',
       '9 client fetch unsupported fetch as a default parameter (fetchFn = fetch)',
       '12 app express instrumented',
-      '12 middleware express unsupported this.express.use(…) on a value that is a express app or router only on some paths',
+      '12 middleware express unsupported this.express.use(…) on a value that is an app or router of express only on some paths',
       '14 app express instrumented',
       '15 route express instrumented',
     ]);

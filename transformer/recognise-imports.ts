@@ -147,7 +147,7 @@ export function uncertainSiteByImports(ts_: typeof ts, call: ts.CallExpression):
     return {
       kind: registration.kind,
       framework: registration.framework,
-      what: `${receiver}.${method}(…) on a value that is a ${registration.framework} app or router only on some paths`,
+      what: `${receiver}.${method}(…) on a value that is an app or router of ${registration.framework} only on some paths`,
       why: `its handlers are not wrapped, as ${receiver} may also be set to another value (a fallback, a default parameter, or a field set from outside); give it the framework's type or one origin to trace it`,
     };
   }
@@ -156,7 +156,7 @@ export function uncertainSiteByImports(ts_: typeof ts, call: ts.CallExpression):
     return {
       kind: 'client',
       client: instance.client,
-      what: `${receiver}.${method}(…) on a value that is a ${instance.client} instance only on some paths`,
+      what: `${receiver}.${method}(…) on a value that is an instance of ${instance.client} only on some paths`,
       why: `not traced, as ${receiver} may also be set to another value (a fallback, a default parameter, or a field set from outside); give it the client's type or one origin to trace it`,
     };
   }
