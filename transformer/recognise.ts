@@ -284,7 +284,7 @@ function matchGlobalReference(r: Recogniser, node: ts.Expression): GlobalClientR
 
 /**
  * A client function handed on as a value (`urls.map(fetch)`, `const get = fetch`, `{ fetch }`): calls made through
- * it cannot be seen here. Asked only of nodes in a value position (`isValuePosition`, checked once by the caller for
+ * it cannot be seen here. Asked only of nodes in a value position (`valuePosition`, checked once by the caller for
  * both recognisers), so `typeof fetch` and declarations never count.
  */
 export function matchClientValue(r: Recogniser, node: ts.Expression): string | undefined {

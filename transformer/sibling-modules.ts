@@ -74,9 +74,17 @@ function isFile(path: string): boolean {
   }
 }
 
+const texts = new Map<string, { readonly mtimeMs: number; readonly size: number; readonly text: string }>();
+
+/** A module's text, read once while it is unchanged (every module importing it asks). */
 function readText(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    const stats = statSync(path);
+    const cached = texts.get(path);
+    if (cached && cached.mtimeMs === stats.mtimeMs && cached.size === stats.size) return cached.text;
+    const text = readFileSync(path, 'utf8');
+    texts.set(path, { mtimeMs: stats.mtimeMs, size: stats.size, text });
+    return text;
   } catch {
     return undefined;
   }
