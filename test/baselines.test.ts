@@ -101,6 +101,14 @@ describe('gaps: recognised sites left untouched are reported', () => {
     ]],
     ['fastify-routes.ts', [{ line: 25, what: 'app.route(options) with options that are not an object literal' }]],
     ['express-routes.ts', []],
+    // Chosen at run time, and a field that is an app only on some paths: reported where they are, never rewritten.
+    ['value-flow.ts', [
+      { line: 7, what: 'http.createServer chosen at run time in opts.createServer || http.createServer' },
+      { line: 8, what: 'fetch chosen at run time in opts.custom ?? fetch' },
+      { line: 9, what: 'fetch chosen at run time in (opts.custom ?? fetch)' },
+      { line: 11, what: 'fetch as a default parameter (fetchFn = fetch)' },
+      { line: 25, what: 'this.express.use(…) on a value that is an app or router of express only on some paths' },
+    ]],
   ])('%s', (file, expected) => {
     const { gaps } = compile([join(baselineDir, file)], optionsFor(file));
     expect(gaps.map(({ line, what }) => ({ line, what }))).toEqual(expected);

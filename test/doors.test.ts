@@ -61,9 +61,9 @@ function describeTrace(spans: Span[]): string[] {
 }
 
 const EXPECTED = [
-  'SERVER GET /hello/:name route /hello/:name at src/service.ts:8',
-  'CLIENT GET /downstream/{name} template /downstream/{name} at src/service.ts:9',
-  'SERVER GET /downstream/:name route /downstream/:name at src/service.ts:13',
+  'SERVER GET /hello/:name route /hello/:name at src/service.ts:10',
+  'CLIENT GET /downstream/{name} template /downstream/{name} at src/service.ts:11',
+  'SERVER GET /downstream/:name route /downstream/:name at src/routes.ts:6',
 ];
 const LOOKALIKES = ['b', 'local:x', 'requested y'];
 const ESM_EXPECTED = [
@@ -102,7 +102,7 @@ describe('the same service through every door gives the same trace', () => {
       const ts = require('ts-patch/compiler');
       const fs = require('fs');
       fs.mkdirSync('out/isolated', { recursive: true });
-      for (const name of ['service', 'lookalikes']) {
+      for (const name of ['service', 'routes', 'lookalikes']) {
         const out = ts.transpileModule(fs.readFileSync('src/' + name + '.ts', 'utf8'), {
           fileName: 'src/' + name + '.ts',
           compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true,
@@ -193,21 +193,21 @@ describe('the same service through every door gives the same trace', () => {
     const untracedLookalikes = readFileSync(join(dir, 'out', 'ts7', 'lookalikes.js'), 'utf8');
     const first = await run(process.execPath, [cli, 'instrument', 'out/ts7', '-p', 'tsconfig.json'], dir);
     expect(first.code).toBe(0);
-    expect(first.stderr).toContain('autotrace: 4 sites: 4 traced, 0 black boxes, coverage 100% (1 file instrumented in out/ts7)');
+    expect(first.stderr).toContain('autotrace: 4 sites: 4 traced, 0 black boxes, coverage 100% (2 files instrumented in out/ts7)');
     const once = readFileSync(join(dir, 'out', 'ts7', 'service.js'), 'utf8');
     const report = readFileSync(join(dir, 'autotrace-report.json'), 'utf8');
     const sites = (JSON.parse(report) as { sites: { file: string; line: number; recogniser: string }[] }).sites;
     expect(sites.map((site) => `${site.file}:${site.line} ${site.recogniser}`)).toEqual([
-      'src/service.ts:6 imports',
+      'src/routes.ts:6 imports',
       'src/service.ts:8 imports',
-      'src/service.ts:9 imports',
-      'src/service.ts:13 imports',
+      'src/service.ts:10 imports',
+      'src/service.ts:11 imports',
     ]);
     const again = await run(process.execPath, [cli, 'instrument', 'out/ts7', '-p', 'tsconfig.json'], dir);
     expect(again.stderr).toContain('autotrace: 4 sites: 4 traced, 0 black boxes, coverage 100% (0 files instrumented');
     expect(readFileSync(join(dir, 'out', 'ts7', 'service.js'), 'utf8')).toBe(once);
     expect(readFileSync(join(dir, 'autotrace-report.json'), 'utf8')).toBe(report);
-    expect((await run(process.execPath, [cli, 'check'], dir)).stdout).toContain('1 files with 4 traced sites, all emitted traced (TypeScript 7.0.2)');
+    expect((await run(process.execPath, [cli, 'check'], dir)).stdout).toContain('2 files with 4 traced sites, all emitted traced (TypeScript 7.0.2)');
     expect(readFileSync(join(dir, 'out', 'ts7', 'lookalikes.js'), 'utf8')).toBe(untracedLookalikes);
     const { body, trace } = await traceOf(process.execPath, ['-r', spansPreload, 'out/ts7/service.js'], dir);
     expect(body.lookalikes).toEqual(LOOKALIKES);

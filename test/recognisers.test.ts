@@ -53,7 +53,8 @@ describe('import tracking against the checker', () => {
     const recall = Math.round((totals.both / totals.checker) * 1000) / 10;
     process.stdout.write(`import tracking recall on the transform fixtures: ${totals.both}/${totals.checker} sites (${recall}%)\n`);
     expect(totals.checker).toBeGreaterThan(80);
-    expect(recall).toBeGreaterThanOrEqual(85);
+    // What import tracking still cannot know alone is rare: at most two sites the checker finds.
+    expect(totals.checker - totals.both).toBeLessThanOrEqual(2);
   });
 });
 

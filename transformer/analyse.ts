@@ -4,15 +4,17 @@ import { findNearMisses, isFileIgnored, isStatementIgnored, mentionsIgnore, type
 import type { Gap } from './gaps';
 import {
   isRuntimeCall,
-  isValuePosition,
   matchAppFactory,
   matchClientCall,
   matchClientInstance,
   matchClientValue,
   matchGlobalClient,
   matchRegistration,
+  matchRegistrationValue,
+  valuePosition,
   type Recogniser,
   type RegistrationMatch,
+  type ValuePosition,
 } from './recognise';
 import {
   appFactoryByImports,
@@ -21,6 +23,8 @@ import {
   clientInstanceByImports,
   globalClientByImports,
   registrationByImports,
+  registrationValueByImports,
+  uncertainSiteByImports,
 } from './recognise-imports';
 import type { SiteRecord } from './report';
 import {
@@ -93,6 +97,9 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     if (typed && !(typed.checker.getTypeAtLocation(subject).flags & (ts_.TypeFlags.Any | ts_.TypeFlags.Unknown))) return undefined;
     return { match, by: 'imports' as const };
   };
+  /** Whether import tracking may speak about this receiver: no checker, or one that sees only `any`/`unknown` there. */
+  const receiverUntyped = (subject: ts.Expression) =>
+    !typed || (typed.checker.getTypeAtLocation(subject).flags & (ts_.TypeFlags.Any | ts_.TypeFlags.Unknown)) !== 0;
   const fileOptOut = core.isExcluded(file.fileName) ? EXCLUDED : isFileIgnored(ts_, file) ? IGNORED_FILE : undefined;
 
   /** Records a site; acts on it only when nobody opted it out. */
@@ -147,7 +154,10 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
       return site(call, fields, optedOut, action);
     }
     const black =
-      (typed && matchDynamicCall(typed, call)) || matchUnsupportedClient(ts_, typed, call) || (typed && matchUntypedSite(typed, call));
+      (typed && matchDynamicCall(typed, call)) ||
+      matchUnsupportedClient(ts_, typed, call) ||
+      (tracksImports && receiverUntyped(receiver) ? uncertainSiteByImports(ts_, call) : undefined) ||
+      (typed && matchUntypedSite(typed, call));
     if (black) unsupported(call, black, optedOut);
   };
 
@@ -195,17 +205,36 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
   };
 
   const untracedImports: { node: ts.Node; match: UnsupportedMatch; optedOut: OptOut | undefined }[] = [];
+
+  /** A client function or a server-making function handed on as a value (`urls.map(fetch)`, `custom ?? fetch`). */
+  const handedOn = (node: ts.Identifier | ts.PropertyAccessExpression, position: ValuePosition): UnsupportedMatch | undefined => {
+    const client = ask((r) => matchClientValue(r, node), () => clientValueByImports(ts_, node), node)?.match;
+    const server = client === undefined ? ask((r) => matchRegistrationValue(r, node), () => registrationValueByImports(ts_, node), node)?.match : undefined;
+    if (client === undefined && !server) return undefined;
+    const name = client ?? node.getText();
+    const what =
+      position.how === 'passed'
+        ? `${name} passed as a value`
+        : position.how === 'chosen'
+          ? `${name} chosen at run time in ${shortText(position.within)}`
+          : `${name} as a default parameter (${shortText(position.within)})`;
+    const made = client !== undefined ? 'calls made through it are not traced' : 'servers made through it are not traced (their handlers are not wrapped)';
+    const why =
+      position.how === 'passed'
+        ? `${made}; call it where it is used`
+        : `${made}, as it may be another function at run time; call ${name} by name where it is used to trace it`;
+    return client !== undefined ? { kind: 'client', client, what, why } : { kind: server!.kind, framework: server!.framework, what, why };
+  };
+
   const walk = (node: ts.Node, inherited: OptOut | undefined): void => {
     let optedOut = inherited;
     if (!optedOut && checksDirectives && (ts_.isStatement(node) || ts_.isClassElement(node)) && isStatementIgnored(ts_, file, node)) {
       optedOut = IGNORED;
     }
-    if ((ts_.isIdentifier(node) || ts_.isPropertyAccessExpression(node)) && !isRuntimeCall(core, node.parent) && isValuePosition(ts_, node)) {
-      const value = ask((r) => matchClientValue(r, node), () => clientValueByImports(ts_, node), node)?.match;
-      if (value) {
-        const what = `${value} passed as a value`;
-        unsupported(node, { kind: 'client', client: value, what, why: 'calls made through it are not traced; call it where it is used' }, optedOut);
-      }
+    const position = (ts_.isIdentifier(node) || ts_.isPropertyAccessExpression(node)) && !isRuntimeCall(core, node.parent) ? valuePosition(ts_, node) : undefined;
+    if (position) {
+      const black = handedOn(node as ts.Identifier | ts.PropertyAccessExpression, position);
+      if (black) unsupported(node, black, optedOut);
     }
     const untraced = matchUntracedImport(ts_, node);
     if (untraced) untracedImports.push({ node, match: untraced, optedOut });
@@ -261,6 +290,12 @@ type Recognised = 'checker' | 'imports';
 /** A client function handed on as a value, known by its import (`urls.map(fetch)`, `const get = request`). */
 function clientValueByImports(ts_: typeof ts, node: ts.Expression): string | undefined {
   return globalClientByImports(ts_, node)?.global ?? (ts_.isIdentifier(node) && clientCallByImports(ts_, node) ? node.text : undefined);
+}
+
+/** An expression's text for a reason, on one line and cut short. */
+function shortText(node: ts.Node): string {
+  const text = node.getText().replace(/\s+/g, ' ');
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** Settings every site of a build carries to the runtime, which applies them to the whole process. */

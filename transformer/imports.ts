@@ -115,3 +115,36 @@ export function writtenAsCommonJs(ts_: typeof ts, file: ts.SourceFile, otherwise
   if (esm) return false;
   return /\brequire\s*\(|\bmodule\.exports\b|\bexports\./.test(file.text) ? true : otherwise;
 }
+
+/**
+ * The module binding one declaration makes, read from that declaration alone: an import clause, specifier or
+ * namespace import, `import x = require('m')`, `const x = require('m')` (or an interop helper around it), and
+ * `const { a: x } = require('m')`. Scope-aware callers (origins.ts) resolve a name to its declaration first.
+ */
+export function bindingOfDeclaration(ts_: typeof ts, declaration: ts.Node): ModuleBinding | undefined {
+  const fromImport = (clause: ts.ImportClause, imported: string, typeOnly: boolean): ModuleBinding | undefined => {
+    const statement = clause.parent;
+    if (!ts_.isStringLiteral(statement.moduleSpecifier)) return undefined;
+    return { module: statement.moduleSpecifier.text, imported, ...(clause.isTypeOnly || typeOnly ? { typeOnly: true as const } : {}) };
+  };
+  if (ts_.isImportClause(declaration)) return fromImport(declaration, 'default', false);
+  if (ts_.isNamespaceImport(declaration)) return fromImport(declaration.parent, '*', false);
+  if (ts_.isImportSpecifier(declaration)) {
+    return fromImport(declaration.parent.parent, (declaration.propertyName ?? declaration.name).text, declaration.isTypeOnly);
+  }
+  if (ts_.isImportEqualsDeclaration(declaration)) {
+    const reference = declaration.moduleReference;
+    return ts_.isExternalModuleReference(reference) && ts_.isStringLiteral(reference.expression) ? { module: reference.expression.text, imported: '*' } : undefined;
+  }
+  const map = new Map<string, ModuleBinding>();
+  if (ts_.isVariableDeclaration(declaration) && declaration.initializer) {
+    requireBinding(ts_, declaration, map);
+    return ts_.isIdentifier(declaration.name) ? map.get(declaration.name.text) : undefined;
+  }
+  if (ts_.isBindingElement(declaration) && ts_.isIdentifier(declaration.name) && ts_.isObjectBindingPattern(declaration.parent)) {
+    const owner = declaration.parent.parent;
+    if (ts_.isVariableDeclaration(owner) && owner.initializer) requireBinding(ts_, owner, map);
+    return map.get(declaration.name.text);
+  }
+  return undefined;
+}

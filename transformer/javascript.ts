@@ -5,6 +5,9 @@ import { planFile } from './analyse';
 import { createFileCore, type SourcePosition } from './core';
 import { applyEdits } from './edits';
 import type { Gap } from './gaps';
+import { mayHaveSites } from './recognise-imports';
+import { useSourceAnnotations } from './origins';
+import { mapSources, sourceAnnotations } from './doors/source-maps';
 import { writtenAsCommonJs } from './imports';
 import { parseOptions, type AutotraceOptions } from './options';
 import type { SiteRecord } from './report';
@@ -44,17 +47,18 @@ export interface ModuleOutput {
   readonly gaps: readonly Gap[];
 }
 
-// Words one of which any module with a site must contain: a cheap test before parsing. The second half are the
-// untraced packages whose imports are black boxes (transformer/unsupported.ts: UNTRACED_PACKAGES).
-export const MAY_HAVE_SITES = /fetch|express|fastify|koa|hono|http|axios|undici|nestjs|kafkajs|got|superagent|needle|request|\bky\b/;
+export { mayHaveSites } from './recognise-imports';
 
 /** Undefined when the module holds no site at all; `map` undefined when it holds only sites left as written. */
 export function transformModule(ts_: typeof ts, input: ModuleInput, options: AutotraceOptions = parseOptions(undefined)): ModuleOutput | undefined {
-  if (!MAY_HAVE_SITES.test(input.code)) return undefined;
+  if (!mayHaveSites(input.code, input.fileName, input.inputMap ? mapSources(input.inputMap, input.fileName) : [])) return undefined;
   const extension = extname(input.fileName);
   const kind = /^\.[mc]?tsx?$/.test(extension) ? (extension.endsWith('x') ? ts_.ScriptKind.TSX : ts_.ScriptKind.TS) : extension.endsWith('x') ? ts_.ScriptKind.JSX : ts_.ScriptKind.JS;
   const file = ts_.createSourceFile(input.fileName, input.code, ts_.ScriptTarget.Latest, true, kind);
   const toSource = input.inputMap ? sourcePositions(input.inputMap, input.fileName, input.projectRoot) : undefined;
+  // Emitted JavaScript has lost its type annotations: the source it was compiled from still says them.
+  const annotations = input.inputMap ? sourceAnnotations(ts_, file, input.inputMap, input.fileName) : undefined;
+  if (annotations) useSourceAnnotations(file, annotations);
   const core = createFileCore(ts_, options, input.projectRoot, toSource);
   const plan = planFile(core, file);
   const edited = applyEdits(ts_, file, plan, input.commonJs ?? writtenAsCommonJs(ts_, file, false));

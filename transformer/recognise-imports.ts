@@ -1,6 +1,7 @@
 import type * as ts from 'typescript';
 import { moduleBindings, moduleName } from './imports';
-import { originsOf } from './origins';
+import { hasSourceAnnotations, originsOf } from './origins';
+import { mayReach } from './sibling-modules';
 import type { ClientInstanceMatch, RegistrationMatch } from './recognise';
 import {
   APP_FACTORY_RULES,
@@ -13,7 +14,9 @@ import {
   type AppFactoryRule,
   type ClientCallRule,
   type GlobalClientRule,
+  type RegistrationRule,
 } from './rules';
+import type { UnsupportedMatch } from './unsupported';
 
 // The same questions as recognise.ts, answered by import tracking (origins.ts) instead of the checker: used where
 // there is no checker (a file compiled alone, a bundler, a load-time hook, emitted JavaScript) and where the checker
@@ -25,7 +28,25 @@ import {
  */
 export function mayTrackImports(ts_: typeof ts, file: ts.SourceFile): boolean {
   for (const binding of moduleBindings(ts_, file).values()) if (MODULE_KINDS[moduleName(binding.module)]) return true;
-  return file.text.includes('fetch');
+  return file.text.includes('fetch') || hasSourceAnnotations(file) || mayReach(file.text, file.fileName, SITE_WORDS);
+}
+
+/** Words one of which a module with a site, or a project module handing it a traced value, must contain. */
+export const SITE_WORDS = /fetch|express|fastify|koa|hono|http|axios|undici/;
+
+// The untraced packages whose imports are black boxes (transformer/unsupported.ts: UNTRACED_PACKAGES).
+const UNTRACED_WORDS = /nestjs|kafkajs|got|superagent|needle|request|\bky\b/;
+
+/**
+ * A text test before parsing: the module, a project module it imports, or (for emitted JavaScript) the source it was
+ * compiled from mentions what a site needs (`import type { Express }` is gone from the JavaScript).
+ */
+export function mayHaveSites(code: string, fileName: string, sources: readonly { path: string; text: string }[] = []): boolean {
+  return (
+    UNTRACED_WORDS.test(code) ||
+    mayReach(code, fileName, SITE_WORDS) ||
+    sources.some((source) => mayReach(source.text, source.path, SITE_WORDS))
+  );
 }
 
 const kinds = (ts_: typeof ts, node: ts.Node) => originsOf(ts_, node.getSourceFile());
@@ -58,12 +79,13 @@ export function registrationByImports(ts_: typeof ts, call: ts.CallExpression): 
     return { rule, handlerIndexes: [], optionsIndex: optionsIndex === -1 ? undefined : optionsIndex, mountPath: undefined };
   }
   const origins = kinds(ts_, call);
-  const pathText = (node: ts.Expression) => (ts_.isStringLiteralLike(node) ? node.text : ts_.isIdentifier(node) ? origins.constantString(node.text) : undefined);
+  const pathText = (node: ts.Expression) => (ts_.isStringLiteralLike(node) ? node.text : ts_.isIdentifier(node) ? origins.constantString(node) : undefined);
   let firstHandler = 0;
   while (firstHandler < args.length && (isPathLiteral(ts_, args[firstHandler]!) || pathText(args[firstHandler]!) !== undefined)) firstHandler++;
   const handlerIndexes = args.map((_, index) => index).filter((index) => index >= firstHandler && mayBeHandler(ts_, args[index]!));
   // `app.get(name)` with one argument reads an Express setting: a route needs a path and a handler.
-  if (rule.framework === 'express' && ts_.isPropertyAccessExpression(callee) && callee.name.text === 'get' && args.length < 2) {
+  // On a route (`app.route(p).get(h)`) the path is already given: one argument is a handler.
+  if (rule.framework === 'express' && receiver?.owner !== 'IRoute' && ts_.isPropertyAccessExpression(callee) && callee.name.text === 'get' && args.length < 2) {
     return { rule, handlerIndexes: [], optionsIndex: undefined, mountPath: undefined };
   }
   const first = args[0];
@@ -79,15 +101,16 @@ export function appFactoryByImports(ts_: typeof ts, node: ts.CallExpression | ts
   return creates ? APP_FACTORY_RULES.find((rule) => rule.framework === kind.createsApp) : undefined;
 }
 
-/** `fetch(…)` / `globalThis.fetch(…)` in a file that declares no `fetch` of its own. */
+/** `fetch(…)` / `globalThis.fetch(…)` where no declaration of the file's names `fetch` (or `globalThis`) there. */
 export function globalClientByImports(ts_: typeof ts, callee: ts.Expression): GlobalClientRule | undefined {
-  let name: string | undefined;
-  if (ts_.isIdentifier(callee)) name = callee.text;
+  let name: ts.Identifier | undefined;
+  if (ts_.isIdentifier(callee)) name = callee;
   else if (ts_.isPropertyAccessExpression(callee) && ts_.isIdentifier(callee.expression) && callee.expression.text === 'globalThis' && ts_.isIdentifier(callee.name)) {
-    name = callee.name.text;
+    if (kinds(ts_, callee).isDeclared(callee.expression)) return undefined;
+    name = callee.name;
   }
-  const rule = GLOBAL_CLIENT_RULES.find((candidate) => candidate.global === name);
-  return rule && !kinds(ts_, callee).declares(rule.global) && !kinds(ts_, callee).declares('globalThis') ? rule : undefined;
+  const rule = name && GLOBAL_CLIENT_RULES.find((candidate) => candidate.global === name.text);
+  return rule && (name === callee ? !kinds(ts_, callee).isDeclared(name) : true) ? rule : undefined;
 }
 
 /** `request(url)` from undici, `http.get(url)`, `(secure ? https : http).request(…)`. */
@@ -107,6 +130,46 @@ export function clientInstanceByImports(ts_: typeof ts, call: ts.CallExpression)
   const is = valueKind(ts_, callee)?.is;
   const rule = is && CLIENT_INSTANCE_RULES.find((r) => r.typesPackage === is.typesPackage && r.callableIn.includes(is.owner));
   return rule && { rule, callable: true, instance: callee };
+}
+
+/** `http.createServer` (a function that registers handlers) reached through its import, as a value. */
+export function registrationValueByImports(ts_: typeof ts, node: ts.Expression): RegistrationRule | undefined {
+  const fn = valueKind(ts_, node)?.fn;
+  return fn && REGISTRATION_RULES.find((r) => declaredIn(r, fn) && r.methods.includes(fn.name));
+}
+
+/**
+ * `this.express.use(…)` where `this.express` is `express()` here but may be set to something else (a field also
+ * given by a caller, a `??` fallback, a default parameter): a site import tracking sees but cannot vouch for.
+ */
+export function uncertainSiteByImports(ts_: typeof ts, call: ts.CallExpression): UnsupportedMatch | undefined {
+  const callee = call.expression;
+  if (!ts_.isPropertyAccessExpression(callee) || !ts_.isIdentifier(callee.name)) return undefined;
+  const flow = kinds(ts_, call).flowOf(callee.expression);
+  const is = flow && !flow.certain ? VALUE_KINDS[flow.kind]?.is : undefined;
+  if (!is) return undefined;
+  const method = callee.name.text;
+  const receiver = callee.expression.getText();
+  const registration = REGISTRATION_RULES.find((r) => declaredIn(r, is) && r.methods.includes(method) && fitsFirst(ts_, call, r.whenFirstArgument));
+  // A registration passes a handler (`app.get('env')` reads a setting).
+  if (registration && call.arguments.some((arg) => mayBeHandler(ts_, arg))) {
+    return {
+      kind: registration.kind,
+      framework: registration.framework,
+      what: `${receiver}.${method}(…) on a value that is an app or router of ${registration.framework} only on some paths`,
+      why: `its handlers are not wrapped, as ${receiver} may also be set to another value (a fallback, a default parameter, or a field set from outside); give it the framework's type or one origin to trace it`,
+    };
+  }
+  const instance = CLIENT_INSTANCE_RULES.find((r) => r.typesPackage === is.typesPackage && [...r.declaredIn, ...r.callableIn].includes(is.owner) && r.methods.includes(method));
+  if (instance) {
+    return {
+      kind: 'client',
+      client: instance.client,
+      what: `${receiver}.${method}(…) on a value that is an instance of ${instance.client} only on some paths`,
+      why: `not traced, as ${receiver} may also be set to another value (a fallback, a default parameter, or a field set from outside); give it the client's type or one origin to trace it`,
+    };
+  }
+  return undefined;
 }
 
 function fitsFirst(ts_: typeof ts, call: ts.CallExpression, expected: string | undefined): boolean {

@@ -284,7 +284,7 @@ function matchGlobalReference(r: Recogniser, node: ts.Expression): GlobalClientR
 
 /**
  * A client function handed on as a value (`urls.map(fetch)`, `const get = fetch`, `{ fetch }`): calls made through
- * it cannot be seen here. Asked only of nodes in a value position (`isValuePosition`, checked once by the caller for
+ * it cannot be seen here. Asked only of nodes in a value position (`valuePosition`, checked once by the caller for
  * both recognisers), so `typeof fetch` and declarations never count.
  */
 export function matchClientValue(r: Recogniser, node: ts.Expression): string | undefined {
@@ -293,17 +293,71 @@ export function matchClientValue(r: Recogniser, node: ts.Expression): string | u
   return r.ts.isIdentifier(node) && clientFunctionRule(r, node, node) ? node.text : undefined;
 }
 
-/** Where a function is handed on rather than called: an argument, an initializer, a property, a return value. */
-export function isValuePosition(ts_: typeof ts, node: ts.Expression): boolean {
-  const parent = node.parent;
-  return (
-    (ts_.isCallExpression(parent) && parent.arguments.includes(node)) ||
-    (ts_.isVariableDeclaration(parent) && parent.initializer === node) ||
-    (ts_.isPropertyAssignment(parent) && parent.initializer === node) ||
-    ts_.isShorthandPropertyAssignment(parent) ||
-    (ts_.isArrowFunction(parent) && parent.body === node) ||
-    ts_.isReturnStatement(parent)
+/**
+ * A function that registers handlers (`http.createServer`) handed on as a value: servers made through it cannot be
+ * seen here. Only plain functions count (a module's own `createServer`), never methods of an app.
+ */
+export function matchRegistrationValue(r: Recogniser, node: ts.Expression): RegistrationRule | undefined {
+  const nameNode = r.ts.isIdentifier(node) ? node : r.ts.isPropertyAccessExpression(node) && r.ts.isIdentifier(node.name) ? node.name : undefined;
+  const name = nameNode && declaredCalleeName(r, nameNode, isCandidateMethod);
+  if (!nameNode || !name) return undefined;
+  let symbol = r.checker.getSymbolAtLocation(nameNode);
+  if (symbol && symbol.flags & r.ts.SymbolFlags.Alias) symbol = r.checker.getAliasedSymbol(symbol);
+  const declarations = symbol?.declarations ?? [];
+  return REGISTRATION_RULES.find(
+    (rule) =>
+      rule.methods.includes(name) &&
+      declarations.some((d) => r.ts.isFunctionDeclaration(d) && declaredBy(r, d, rule.declaredIn, rule.typesPackage)),
   );
+}
+
+/**
+ * How a function is handed on rather than called: `passed` (an argument, an initializer, a property, a return value,
+ * an assignment), `chosen` (one side of `??`, `||` or `?:`, the whole of which is handed on or called: `custom ??
+ * fetch`), or `default` (a default parameter: `(fetchFn = fetch) =>`). `within` is the expression or parameter that
+ * says so. Asked once by the caller for both recognisers, so `typeof fetch`, conditions and declarations never count.
+ */
+export interface ValuePosition {
+  readonly how: 'passed' | 'chosen' | 'default';
+  readonly within: ts.Node;
+}
+
+export function valuePosition(ts_: typeof ts, node: ts.Expression): ValuePosition | undefined {
+  let top: ts.Expression = node;
+  let chosen = false;
+  for (;;) {
+    const parent: ts.Node = top.parent;
+    if (ts_.isParenthesizedExpression(parent) || ts_.isAsExpression(parent) || ts_.isSatisfiesExpression(parent) || ts_.isNonNullExpression(parent)) {
+      top = parent;
+    } else if (ts_.isBinaryExpression(parent) && isFallbackOperand(ts_, parent, top)) {
+      top = parent;
+      chosen = true;
+    } else if (ts_.isConditionalExpression(parent) && parent.condition !== top) {
+      top = parent;
+      chosen = true;
+    } else {
+      break;
+    }
+  }
+  const parent = top.parent;
+  if ((ts_.isParameter(parent) || ts_.isBindingElement(parent)) && parent.initializer === top) return { how: 'default', within: parent };
+  const how = chosen ? 'chosen' : 'passed';
+  if (chosen && ts_.isCallExpression(parent) && parent.expression === top) return { how, within: top };
+  const handedOn =
+    (ts_.isCallExpression(parent) && parent.arguments.includes(top)) ||
+    ((ts_.isVariableDeclaration(parent) || ts_.isPropertyAssignment(parent) || ts_.isPropertyDeclaration(parent)) && parent.initializer === top) ||
+    ts_.isShorthandPropertyAssignment(parent) ||
+    (ts_.isArrowFunction(parent) && parent.body === top) ||
+    ts_.isReturnStatement(parent) ||
+    (ts_.isBinaryExpression(parent) && parent.operatorToken.kind === ts_.SyntaxKind.EqualsToken && parent.right === top);
+  return handedOn ? { how, within: top } : undefined;
+}
+
+/** `a ?? b`, `a || b` (either side), `a && b` (the right side): the value is one of them. */
+function isFallbackOperand(ts_: typeof ts, parent: ts.BinaryExpression, operand: ts.Expression): boolean {
+  const operator = parent.operatorToken.kind;
+  if (operator === ts_.SyntaxKind.QuestionQuestionToken || operator === ts_.SyntaxKind.BarBarToken) return true;
+  return operator === ts_.SyntaxKind.AmpersandAmpersandToken && parent.right === operand;
 }
 
 function isGlobalDeclaration(r: Recogniser, symbol: ts.Symbol): boolean {

@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { readPluginEntry } from '../tsconfig';
 import { loadTypeScript } from '../load-typescript';
-import { MAY_HAVE_SITES, transformModule } from '../javascript';
+import { mayHaveSites, transformModule } from '../javascript';
 import { parseOptions, type AutotraceOptions } from '../options';
 import type { SiteRecord } from '../report';
-import { sourceMapOf } from './source-maps';
+import { mapSources, sourceMapOf } from './source-maps';
 
 // What both load-time hooks (ESM and CommonJS) do with one module's text: trace the app's own modules (never
 // node_modules), with the options of the tsconfig in the working directory, and append an inline source map so
@@ -25,15 +25,15 @@ let options: AutotraceOptions | undefined;
 export function traceAtLoad(code: string, fileName: string, commonJs: boolean, seen?: SeenModule): string | undefined {
   if (/[\\/]node_modules[\\/]/.test(fileName) || !/\.[mc]?[jt]sx?$/.test(fileName) || fileName.startsWith(OWN_FILES)) return undefined;
   const file = relative(process.cwd(), fileName).split(sep).join('/');
-  if (!MAY_HAVE_SITES.test(code)) {
-    seen?.(file, []);
-    return undefined;
-  }
   try {
+    const inputMap = sourceMapOf(code, fileName);
+    if (!mayHaveSites(code, fileName, inputMap ? mapSources(inputMap, fileName) : [])) {
+      seen?.(file, []);
+      return undefined;
+    }
     // The parser is loaded on the first module that may hold a site, not before.
     typescript ??= loadTypeScript();
     options ??= loadOptions();
-    const inputMap = sourceMapOf(code, fileName);
     const output = transformModule(typescript, { code, fileName, projectRoot: process.cwd(), commonJs, ...(inputMap ? { inputMap } : {}) }, options);
     seen?.(file, output?.records ?? []);
     if (!output?.map) return undefined;

@@ -1,0 +1,91 @@
+import type * as ts from 'typescript';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+// The project's own modules a file imports (`./lib/app`), read from disk and parsed, so that import tracking can
+// follow a value exported by one module and used in another (`export const api = axios.create()`). Only relative
+// specifiers: packages are known by the rule table, never by reading them. A module that cannot be found or read is
+// simply not followed.
+
+const CANDIDATE_SUFFIXES = ['', '.ts', '.tsx', '.mts', '.cts', '.d.ts', '.js', '.jsx', '.mjs', '.cjs', '/index.ts', '/index.tsx', '/index.d.ts', '/index.js', '/index.mjs', '/index.cjs'];
+
+interface Parsed {
+  readonly mtimeMs: number;
+  readonly size: number;
+  readonly file: ts.SourceFile;
+}
+
+const parsed = new Map<string, Parsed>();
+
+export function siblingModule(ts_: typeof ts, fromFile: string, specifier: string): ts.SourceFile | undefined {
+  const path = siblingPath(fromFile, specifier);
+  return path === undefined ? undefined : read(ts_, path);
+}
+
+function read(ts_: typeof ts, path: string): ts.SourceFile | undefined {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return undefined;
+  }
+  if (!stats.isFile()) return undefined;
+  const cached = parsed.get(path);
+  if (cached && cached.mtimeMs === stats.mtimeMs && cached.size === stats.size) return cached.file;
+  try {
+    const file = ts_.createSourceFile(path, readFileSync(path, 'utf8'), ts_.ScriptTarget.Latest, true);
+    parsed.set(path, { mtimeMs: stats.mtimeMs, size: stats.size, file });
+    return file;
+  } catch {
+    return undefined;
+  }
+}
+
+const RELATIVE_SPECIFIER = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*)['"](\.\.?\/[^'"]+)['"]/g;
+
+/**
+ * Whether a module's text, or the text of a project module it imports (two hops at most), mentions what a site needs
+ * (`words`): a text test, so a module with nothing to trace costs no parse. A site can sit in a module that names no
+ * framework itself (`sharedApp.get(…)` on an app another module made).
+ */
+export function mayReach(text: string, fileName: string, words: RegExp, hops = 2): boolean {
+  if (words.test(text)) return true;
+  if (hops === 0) return false;
+  for (const match of text.matchAll(RELATIVE_SPECIFIER)) {
+    const path = siblingPath(fileName, match[1]!);
+    const sibling = path && readText(path);
+    if (sibling !== undefined && mayReach(sibling, path!, words, hops - 1)) return true;
+  }
+  return false;
+}
+
+function siblingPath(fromFile: string, specifier: string): string | undefined {
+  const base = resolve(dirname(fromFile), specifier);
+  const compiled = /\.([mc]?)js$/.exec(base);
+  const candidates = compiled ? [base.slice(0, -compiled[0].length) + `.${compiled[1]}ts`, base] : CANDIDATE_SUFFIXES.map((suffix) => base + suffix);
+  return candidates.find((path) => path !== fromFile && isFile(path));
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+const texts = new Map<string, { readonly mtimeMs: number; readonly size: number; readonly text: string }>();
+
+/** A module's text, read once while it is unchanged (every module importing it asks). */
+function readText(path: string): string | undefined {
+  try {
+    const stats = statSync(path);
+    const cached = texts.get(path);
+    if (cached && cached.mtimeMs === stats.mtimeMs && cached.size === stats.size) return cached.text;
+    const text = readFileSync(path, 'utf8');
+    texts.set(path, { mtimeMs: stats.mtimeMs, size: stats.size, text });
+    return text;
+  } catch {
+    return undefined;
+  }
+}
