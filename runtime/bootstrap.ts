@@ -66,8 +66,23 @@ function adoptSharedProvider(shared: SharedProvider, sharesRegistry: boolean): v
   );
 }
 
-/** The proxy tracer follows whatever provider the app registers, even one registered after this call. */
-export const tracer: Tracer = trace.getTracer('autotrace', VERSION);
+let tracerOf: TracerProvider | undefined;
+let cachedTracer: Tracer | undefined;
+
+/**
+ * autotrace's tracer from the provider in force now. Not one proxy tracer taken at load: a provider registered through
+ * another copy of the API (an app bundled with its own copy, while this runtime was loaded from node_modules by
+ * `--import autotrace/otel`) reaches this copy only through the global registry, never its proxy's delegate. One
+ * comparison per span while the provider stays the same.
+ */
+export function currentTracer(): Tracer {
+  const provider = trace.getTracerProvider();
+  if (provider !== tracerOf || cachedTracer === undefined) {
+    tracerOf = provider;
+    cachedTracer = provider.getTracer('autotrace', VERSION);
+  }
+  return cachedTracer;
+}
 
 // The API's no-op provider: what a ProxyTracerProvider delegates to until an SDK is registered.
 const NOOP_PROVIDER: TracerProvider = new ProxyTracerProvider().getDelegate();

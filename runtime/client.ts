@@ -17,7 +17,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { canRecord, ensureBootstrapped, tracer } from './bootstrap';
+import { canRecord, currentTracer, ensureBootstrapped } from './bootstrap';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery, type Method } from './http-semconv';
 import { learnSite, mayPropagate, siteAttributes, type Site } from './site';
 import { isThenable, safely } from './safe';
@@ -56,7 +56,7 @@ export function startClientCall(rawMethod: string | undefined, url: URL | undefi
   if (url) urlAttributes(url, attributes);
   siteAttributes(site, attributes);
   const parent = context.active();
-  const span = tracer.startSpan(clientSpanName(method, site), { kind: SpanKind.CLIENT, attributes }, parent);
+  const span = currentTracer().startSpan(clientSpanName(method, site), { kind: SpanKind.CLIENT, attributes }, parent);
   // Marked as the build's own call, so the run-time net (net/owner.ts) makes no second span for it.
   const headersFrom = trace.setSpan(parent, span).setValue(BUILD_CALL, true);
   return {

@@ -27,7 +27,7 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
-import { canRecord, ensureBootstrapped, tracer } from './bootstrap';
+import { canRecord, currentTracer, ensureBootstrapped } from './bootstrap';
 import { expressRouteAtEnd, type ExpressRequestLike } from './express-route';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery, splitAuthority, type Method } from './http-semconv';
 import { safely } from './safe';
@@ -143,7 +143,7 @@ function startServerSpan(req: IncomingMessage, res: ServerResponse): ServerReque
   const method = normalizeMethod(req.method);
   const parent = propagation.extract(ROOT_CONTEXT, req.headers, headerGetter);
   if (!canRecord()) return carryOnly(req, parent, method);
-  const span = tracer.startSpan(
+  const span = currentTracer().startSpan(
     method.spanName,
     { kind: SpanKind.SERVER, attributes: requestAttributes(req, method) },
     parent,

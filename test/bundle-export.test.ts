@@ -107,7 +107,7 @@ function chain(spans: ReceivedSpan[]): string[] {
   return lines;
 }
 
-const CHAIN = ['SERVER GET /hello/:name', 'CLIENT GET', 'SERVER GET /downstream/:name'];
+const CHAIN = ['SERVER GET /hello/:name', 'CLIENT GET /downstream/{name}', 'SERVER GET /downstream/:name'];
 const receivedSpans = () => received.flatMap((r) => r.spans ?? []);
 
 describe('a full bundle run with --import autotrace/otel', () => {
@@ -174,7 +174,7 @@ describe('a full bundle run with --import autotrace/otel', () => {
     expect(stderr).toBe('');
     expect(received).toEqual([]);
     const names = readFileSync(spansFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line).name).sort();
-    expect(names).toEqual(['GET', 'GET /downstream/:name', 'GET /hello/:name']);
+    expect(names).toEqual(['GET /downstream/:name', 'GET /downstream/{name}', 'GET /hello/:name']);
   }, 60_000);
 });
 
@@ -196,6 +196,9 @@ describe('where autotrace cannot reach the bundle\'s copy of the API, it says so
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^autotrace: no spans from this bundle are exported: its copy of @opentelemetry\/api cannot share OpenTelemetry's global registry with the one autotrace\/otel loaded \(1\.9\.\d+\)/);
     expect(lines[0]).toContain('Fix: build the bundle against the @opentelemetry/api version installed beside it, or mark @opentelemetry/api external');
-    expect(receivedSpans()).toEqual([]);
+    // The bundle's build-time spans go nowhere (the CLIENT span would be named by its url.template); what may arrive is
+    // only what the run-time net, loaded from node_modules by autotrace/otel, made for the same traffic.
+    expect(receivedSpans().length).toBeGreaterThan(0);
+    expect(receivedSpans().map((span) => span.name)).not.toContain('GET /downstream/{name}');
   }, 60_000);
 });

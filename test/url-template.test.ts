@@ -20,7 +20,10 @@ describe('url.template from the URL expression', () => {
     ['`http://users.internal/users/${id}`', '/users/{id}'],
     ['`https://${host}:8443/v1/${kind}/${id}#top`', '/v1/{kind}/{id}'],
     ['`/users/${id}`', '/users/{id}'],
-    ['`${base}/users/${encodeURIComponent(id)}`', '/users/{param}'],
+    ['`${base}/users/${encodeURIComponent(id)}`', '/users/{id}'],
+    ["`${base}/users/${c.req.param('id')}`", '/users/{id}'],
+    ['`${base}/users/${id.toString()}`', '/users/{id}'],
+    ['`${base}/users/${pick(a, b)}`', '/users/{param}'],
     ['`${base}/files/${ids.join()}`', '/files/{ids}'],
   ])('%s → %s', (expression, template) => {
     expect(templateOf(expression)).toBe(template);

@@ -1,3 +1,4 @@
+import type { RuntimeRecordEntry } from '../runtime/net/record';
 import type { NearMiss } from './directives';
 
 // The coverage report: one record per site autotrace saw, with the truth about it, and a summary. Built by the same
@@ -48,16 +49,8 @@ export interface ReportSummary {
   readonly coverage: number | null;
 }
 
-/** Traffic the run-time net saw, keyed by what it was: a server's method and route, a client's method and host. */
-export interface RuntimeEntry {
-  readonly kind: 'server' | 'client';
-  /** The npm package or the file it came from, when the runtime could tell. */
-  readonly source?: string;
-  readonly method: string;
-  readonly host?: string;
-  readonly route?: string;
-  readonly count: number;
-}
+/** Traffic the run-time net saw (the entries of the runtime's AUTOTRACE_RUNTIME_REPORT record, one format for both). */
+export type RuntimeEntry = RuntimeRecordEntry;
 
 export interface Report {
   readonly tool: 'autotrace';

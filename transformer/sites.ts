@@ -112,6 +112,14 @@ function flatten(ts_: typeof ts, node: ts.Expression): Part[] | undefined {
 function placeholder(ts_: typeof ts, node: ts.Expression): string {
   if (ts_.isIdentifier(node)) return node.text;
   if (ts_.isPropertyAccessExpression(node)) return node.name.text;
-  if (ts_.isCallExpression(node) && ts_.isPropertyAccessExpression(node.expression)) return placeholder(ts_, node.expression.expression);
+  if (ts_.isCallExpression(node)) {
+    const only = node.arguments.length === 1 ? node.arguments[0]! : undefined;
+    // `c.req.param('id')`, `params.get('id')`: the name asked for.
+    if (only && ts_.isStringLiteralLike(only) && /^[A-Za-z_$][\w$.-]*$/.test(only.text)) return only.text;
+    // `encodeURIComponent(id)`, `String(sku)`: the value passed.
+    if (only && ts_.isIdentifier(node.expression)) return placeholder(ts_, only);
+    // `id.toString()`, `name.trim()`: the value it is called on.
+    if (ts_.isPropertyAccessExpression(node.expression)) return placeholder(ts_, node.expression.expression);
+  }
   return 'param';
 }

@@ -5,7 +5,8 @@ import { relative, sep } from 'node:path';
 // Capturing a stack costs microseconds, so callers look a source up once per distinct key and cache it (record.ts).
 
 // This package's own files (the runtime, whichever copy) and the HTTP stacks' internals are not callers.
-const RUNTIME_DIR = __dirname.slice(0, __dirname.length - 'net'.length - 1);
+// In an ES module bundle there is no __dirname (and this file's frames are the bundle's): nothing is skipped by folder.
+const RUNTIME_DIR = typeof __dirname === 'string' ? __dirname.slice(0, __dirname.length - 'net'.length - 1) : undefined;
 // `at fn (/abs/file.js:1:2)` or `at /abs/file.js:1:2`; `node:` frames never match.
 const FRAME_FILE = /(?:\(|at )((?:file:\/\/)?\/[^()]+?|[A-Za-z]:\\[^()]+?):\d+:\d+\)?$/;
 
@@ -16,7 +17,7 @@ export function sourceOfStack(stack: string | undefined): string | undefined {
     const match = FRAME_FILE.exec(line.trim());
     if (!match) continue;
     const file = match[1]!.startsWith('file://') ? decodeURIComponent(match[1]!.slice('file://'.length)) : match[1]!;
-    if (file.startsWith(RUNTIME_DIR) || isHttpStack(file)) continue;
+    if ((RUNTIME_DIR !== undefined && file.startsWith(RUNTIME_DIR)) || isHttpStack(file)) continue;
     return packageOf(file) ?? relative(process.cwd(), file).split(sep).join('/');
   }
   return undefined;

@@ -70,4 +70,4 @@ export function runTraced(dir: string, entry: string): RunResult {
 }
 
 /** What the traced SERVICE ends with, sorted. */
-export const SERVICE_SPANS = ['CLIENT GET', 'CLIENT GET', 'SERVER GET', 'SERVER GET'];
+export const SERVICE_SPANS = ['CLIENT GET /', 'CLIENT GET /downstream', 'SERVER GET', 'SERVER GET'];
