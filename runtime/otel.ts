@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from './propagators';
 import { publishProvider, SHARED_PROVIDER_KEY } from './shared-provider';
 import './net';
+import { WRITE_RECORD } from './net/record';
 
 // `node --import autotrace/otel app.js` (or `-r autotrace/otel`): spans to a backend with environment variables alone.
 // Starts an SDK from the standard OTEL_* variables, on whichever SDK line the app installed (3.x
@@ -23,6 +24,25 @@ function optional(name: string): Record<string, AnyClass & ((...args: unknown[])
     return appRequire(name) as Record<string, AnyClass & ((...args: unknown[]) => unknown)>;
   } catch {
     return undefined;
+  }
+}
+
+/** The major version of a package as the app resolves it; 0 when it is not installed or cannot be read. */
+function majorOf(name: string): number {
+  try {
+    let dir = dirname(appRequire.resolve(name));
+    for (;;) {
+      const file = join(dir, 'package.json');
+      if (existsSync(file)) {
+        const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
+        if (pkg.name === name) return Number.parseInt(String(pkg.version), 10) || 0;
+      }
+      const up = dirname(dir);
+      if (up === dir) return 0;
+      dir = up;
+    }
+  } catch {
+    return 0;
   }
 }
 
@@ -101,7 +121,8 @@ function start(): void {
   if (env.OTEL_SDK_DISABLED === 'true' || (env.OTEL_TRACES_EXPORTER ?? '').trim() === 'none') return;
   const proxy = trace.getTracerProvider();
   if (!(proxy instanceof ProxyTracerProvider)) return; // the app (or another preload) registered a provider already
-  const line3 = optional('@opentelemetry/sdk-trace');
+  // @opentelemetry/sdk-trace exists on the 2.x line too (sdk-trace-base 2.x depends on it): its major tells the line.
+  const line3 = majorOf('@opentelemetry/sdk-trace') >= 3 ? optional('@opentelemetry/sdk-trace') : undefined;
   const sdk = line3 ?? optional('@opentelemetry/sdk-trace-base');
   const resources = optional('@opentelemetry/resources');
   if (!sdk || !resources) {
@@ -167,6 +188,8 @@ function flushOnExit(provider: { forceFlush(): Promise<void>; shutdown(): Promis
       const alone = process.listenerCount(signal) === 1;
       void shutdown().then(() => {
         if (alone) {
+          // The run-time record (AUTOTRACE_RUNTIME_REPORT) is written on 'exit', which a re-raised signal skips.
+          (globalThis as { [WRITE_RECORD]?: () => void })[WRITE_RECORD]?.();
           process.removeListener(signal, onSignal);
           process.kill(process.pid, signal);
         }

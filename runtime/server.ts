@@ -51,6 +51,8 @@ export interface ServerRequestState {
   /** Express: the Route a name was learned for as the request left a mount, and that name. */
   expressRoute: unknown;
   expressRouteName: string | undefined;
+  /** The route template the span is named by, once known (the run-time record reads it). */
+  route?: string;
   lastError: unknown;
   ended: boolean;
   /** A build-time wrapper reached the request after the run-time net began it (the run-time record counts the rest). */
@@ -222,6 +224,7 @@ export function readRouteAtEnd(state: ServerRequestState, reader: RouteReader, h
 }
 
 function nameByRoute(state: ServerRequestState, route: string): void {
+  state.route = route;
   safely(() => {
     state.span.setAttribute(ATTR_HTTP_ROUTE, route);
     state.span.updateName(`${state.method.spanName} ${route}`);

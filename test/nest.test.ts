@@ -2,7 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tspcBuild } from './helpers/fixture-project';
 import { echoServer } from './helpers/http';
@@ -34,26 +34,9 @@ beforeAll(async () => {
   build = await tspcBuild(project);
   downstream = await echoServer();
   if (build.code !== 0) return;
-  service = spawn(process.execPath, ['-r', join(repoRoot, 'test/helpers/spans-to-file.cjs'), 'dist/main.js'], {
-    cwd: project,
-    env: { ...process.env, PORT: '0', DOWNSTREAM_URL: downstream.url, SPANS_FILE: spansFile },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the Nest service did not start:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      const port = /listening (\d+)/.exec(output)?.[1];
-      if (port) {
-        clearTimeout(timer);
-        resolve(`http://127.0.0.1:${port}`);
-      }
-    };
-    service!.stdout!.on('data', onData);
-    service!.stderr!.on('data', onData);
-    service!.on('exit', (code) => reject(new Error(`the Nest service exited (${code}):\n${output}`)));
-  });
+  const started = await startService(['-r', join(repoRoot, 'test/helpers/spans-to-file.cjs')], { SPANS_FILE: spansFile });
+  service = started.child;
+  base = started.base;
 });
 
 afterAll(async () => {
@@ -70,6 +53,30 @@ async function spansFor(count: number): Promise<ExportedSpan[]> {
     if (spans.length >= count || Date.now() > deadline) return spans;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Starts the built service with these node arguments and environment; resolves with its base URL. */
+function startService(nodeArgs: string[], env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
+    cwd: project,
+    env: { ...process.env, PORT: '0', DOWNSTREAM_URL: downstream.url, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the Nest service did not start:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      const port = /listening (\d+)/.exec(output)?.[1];
+      if (port) {
+        clearTimeout(timer);
+        resolve({ child, base: `http://127.0.0.1:${port}` });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`the Nest service exited (${code}):\n${output}`)));
+  });
 }
 
 describe('a NestJS starter built with the plugin', () => {
@@ -114,4 +121,26 @@ describe('a NestJS starter built with the plugin', () => {
     expect(clients[0]!.parentSpanId).toBe(servers[0]!.spanId);
     expect(downstream.seen[0]!.traceparent).toBe(`00-${traceId}-${clients[0]!.spanId}-01`);
   });
+
+  it('with --import autotrace/otel, writes the run-time record with each route on SIGTERM, which report --runtime merges', async () => {
+    const recordFile = join(dirname(spansFile), 'runtime-record.json');
+    const { child, base: url } = await startService(['--import', 'autotrace/otel'], {
+      OTEL_TRACES_EXPORTER: 'console',
+      AUTOTRACE_RUNTIME_REPORT: recordFile,
+    });
+    expect((await fetch(`${url}/api/cats/7`)).status).toBe(200);
+    expect((await fetch(`${url}/api/cats/8`)).status).toBe(200);
+    expect((await fetch(`${url}/api/nope`)).status).toBe(404);
+    const exited = new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    const record = JSON.parse(readFileSync(recordFile, 'utf8')) as { entries: { kind: string; method: string; route?: string; count: number }[] };
+    expect(record.entries.filter((entry) => entry.kind === 'server')).toEqual([
+      { kind: 'server', method: 'GET', count: 1 },
+      { kind: 'server', method: 'GET', route: '/api/cats/:id', count: 2 },
+    ]);
+    const merged = await run(process.execPath, [join(repoRoot, 'dist/transformer/cli/main.js'), 'report', '--runtime', recordFile], project);
+    expect(merged.stdout).toContain('traced at run time, outside the build');
+    expect(merged.stdout).toMatch(/GET \/api\/cats\/:id/);
+  }, 60_000);
 });

@@ -198,7 +198,7 @@ const UNSUPPORTED_CLIENT_WHY = 'its calls are not traced where they are written 
 
 export const UNTRACED_PACKAGES: readonly UntracedPackage[] = [
   {
-    packages: ['@nestjs/core', '@nestjs/common', '@nestjs/platform-express', '@nestjs/platform-fastify'],
+    packages: ['@nestjs/core', '@nestjs/platform-express', '@nestjs/platform-fastify'],
     kind: 'app',
     role: 'framework',
     why: 'its routes are decorators and its app is created inside the package; requests get SERVER spans from the run-time net, named by method and route',

@@ -36,11 +36,17 @@ const clientCounters = new Map<string, { count: number }>();
 let file: string | undefined;
 let changed = false;
 
+/** Where the recording copy of the runtime leaves its writer for autotrace/otel's signal handling. */
+export const WRITE_RECORD = Symbol.for('autotrace.net.write-record');
+
 /** Starts recording when AUTOTRACE_RUNTIME_REPORT names a file; returns whether it did. */
 export function startRecord(path: string | undefined): boolean {
   if (!path) return false;
   file = path;
   process.once('exit', writeRecord);
+  // autotrace/otel ends the process on SIGTERM/SIGINT by re-raising the signal once spans are flushed: no 'exit' event
+  // then, so it asks for the record first, through a global any copy of the runtime can reach.
+  (globalThis as { [WRITE_RECORD]?: () => void })[WRITE_RECORD] = writeRecord;
   setInterval(() => changed && writeRecord(), WRITE_EVERY_MS).unref();
   return true;
 }

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions';
 import { canRecord } from '../bootstrap';
-import { beginServerRequest, serverStateOf, type ServerRequestState } from '../server';
+import { beginServerRequest, type ServerRequestState } from '../server';
 import { listen } from './channels';
 import { enterContext } from './enter';
 import { httpServerIsInstrumented } from './owner';
@@ -18,9 +17,6 @@ interface ServerStart {
   response: ServerResponse;
 }
 
-// Requests the net began, to count in the run-time record those no build-time wrapper reached. Kept only when recording.
-const begun = new WeakSet<object>();
-
 function onRequestStart(message: unknown): void {
   // No SDK: nothing is recorded, so nothing is done (see docs/design.md, "Run-time net").
   if (!canRecord() || httpServerIsInstrumented()) return;
@@ -30,24 +26,15 @@ function onRequestStart(message: unknown): void {
   // Entered for every request, so that the next request of a keep-alive connection (published in the same async
   // resource as this one) starts from its own context, never from this one's.
   enterContext(state.context);
-  if (recording()) begun.add(request);
+  // Counted once the span has ended (its 'close' listener, added by beginServerRequest, runs before this one), when the
+  // route read at its end is known.
+  if (recording()) response.once('close', () => noteUnreached(state));
 }
 
-function onResponseFinish(message: unknown): void {
-  const { request } = message as ServerStart;
-  if (!begun.has(request)) return;
-  const state = serverStateOf(request);
-  if (!state || state.reachedByBuild) return;
-  noteServer(state.method.value, routeOf(state));
-}
-
-/** The route a framework set on the span (`http.route`), read from the SDK's span object, where it keeps attributes. */
-function routeOf(state: ServerRequestState): string | undefined {
-  const route = (state.span as { attributes?: Record<string, unknown> }).attributes?.[ATTR_HTTP_ROUTE];
-  return typeof route === 'string' ? route : undefined;
+function noteUnreached(state: ServerRequestState): void {
+  if (!state.reachedByBuild) noteServer(state.method.value, state.route);
 }
 
 export function listenToServers(): void {
   listen('http.server.request.start', onRequestStart);
-  if (recording()) listen('http.server.response.finish', onResponseFinish);
 }
