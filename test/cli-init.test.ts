@@ -46,6 +46,19 @@ describe('autotrace init on a single service', () => {
     expect(traced.traces).toBe(1);
   }, 120_000);
 
+  it("says why tsc --init's file will not build in npm init's CommonJS package, and where its output would go", async () => {
+    const dir = newProject('tsc-init-cjs', { 'package.json': '{ "name": "svc", "type": "commonjs" }\n', 'src/server.ts': SERVICE });
+    expect(spawnSync(process.execPath, [tsc, '--init'], { cwd: dir }).status).toBe(0);
+    writeFileSync(join(dir, 'tsconfig.json'), read(dir, 'tsconfig.json').replace('"types": [],', '"types": ["node"],'));
+    const result = await autotrace(dir, 'init');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('note: tsconfig.json sets "verbatimModuleSyntax" with "module": "nodenext" in a CommonJS package');
+    expect(result.stdout).toContain('note: tsconfig.json sets no "outDir"');
+    // What the notes say is so: tspc refuses the file as it stands.
+    const build = await tspcBuild(dir);
+    expect(build.stdout).toContain('TS1295');
+  }, 120_000);
+
   it('writes a tsconfig that emits ES modules in a "type": "module" package, and the output runs traced', async () => {
     const dir = newProject('esm', { 'package.json': '{ "name": "svc", "type": "module" }\n', 'src/server.ts': SERVICE });
     const result = await autotrace(dir, 'init');

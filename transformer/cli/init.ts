@@ -210,14 +210,30 @@ function baseAbove(dir: string): TsconfigFile | undefined {
   }
 }
 
-/** An ES module package whose tsconfig emits CommonJS builds output Node refuses to run: say so, change nothing. */
+/**
+ * Settings that make the first build fail or land where nobody looks, whatever the plugin does: say so, change
+ * nothing. An ES module package emitting CommonJS (Node refuses the output); `tsc --init`'s verbatimModuleSyntax in a
+ * CommonJS package, `npm init`'s default (tsc refuses `import x from 'y'`); no outDir (the .js lands beside the .ts).
+ */
 function warnOnModuleFormat(file: TsconfigFile, lines: string[]): void {
   const module = String(effectiveOption(file, 'module')?.value ?? '').toLowerCase();
-  if (packageTypeOf(dirname(file.path)) === 'module' && module === 'commonjs') {
+  const type = packageTypeOf(dirname(file.path));
+  if (type === 'module' && module === 'commonjs') {
     lines.push(
       `note: package.json says "type": "module" but ${show(file.path)} emits CommonJS ("module": "commonjs"): Node will not run ` +
         'that output ("exports is not defined in ES module scope"); set "module": "nodenext".',
     );
+  }
+  // The rest is about one service's own build, not a base that packages share or a solution that only references.
+  if (basename(file.path) !== 'tsconfig.json' || isSolution(file)) return;
+  if (type !== 'module' && /^node(16|18|20|next)$/.test(module) && effectiveOption(file, 'verbatimModuleSyntax')?.value === true) {
+    lines.push(
+      `note: ${show(file.path)} sets "verbatimModuleSyntax" with "module": "${module}" in a CommonJS package: tsc will reject ` +
+        '`import x from \'y\'` (TS1295); set "type": "module" in package.json, or remove "verbatimModuleSyntax".',
+    );
+  }
+  if (effectiveOption(file, 'outDir') === undefined) {
+    lines.push(`note: ${show(file.path)} sets no "outDir": each .js is written beside its .ts; set "outDir": "dist" to build into dist/.`);
   }
 }
 
