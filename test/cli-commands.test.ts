@@ -37,7 +37,7 @@ describe('the autotrace command', () => {
     expect(report.stdout).toContain('autotrace: 3 sites: 3 traced');
     const check = await autotrace(dir, 'check', '-p', 'service');
     expect(check.code, check.stderr).toBe(0);
-    expect(check.stdout).toContain('1 files with 3 traced sites, all emitted traced');
+    expect(check.stdout).toContain('1 file with 3 traced sites, all emitted traced');
     const init = await autotrace(dir, 'init', '-p', 'service');
     expect(init.code, init.stderr).toBe(0);
     expect(init.stdout).toContain('service/tsconfig.json already has the plugin: nothing to change.');

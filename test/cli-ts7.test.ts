@@ -41,7 +41,7 @@ describe('autotrace with TypeScript 7 installed', () => {
     expect(traced.traces).toBe(1);
 
     const check = await autotrace(dir, 'check');
-    expect(check.stdout).toBe('autotrace check: 1 files with 3 traced sites, all emitted traced (TypeScript 7.0.2); 0 black boxes, coverage 100%\n');
+    expect(check.stdout).toBe('autotrace check: 1 file with 3 traced sites, all emitted traced (TypeScript 7.0.2); 0 black boxes, coverage 100%\n');
     expect(check.code).toBe(0);
   }, 120_000);
 

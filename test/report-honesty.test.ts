@@ -216,6 +216,8 @@ describe('a report that cannot be written', () => {
     expect(folder.code).toBe(0);
     expect(folder.stderr).toContain('autotrace: cannot write the report src: it is a folder (the build goes on without it)\n');
     expect(folder.stderr).not.toMatch(/\n\s+at /);
+    // The summary does not send anyone to the report that was not written.
+    expect(folder.stdout + folder.stderr).not.toContain('(see src)');
     expect(existsSync(join(dir, 'out', 'math.js'))).toBe(true);
 
     // A read-only place: a folder without write permission, or (as root, who may write anywhere) /sys.

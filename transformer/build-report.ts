@@ -45,8 +45,9 @@ export function reportBuild(core: Core, sinks: BuildSinks): Report {
     if (!core.options.quiet) onceAtExit(path ?? configFile, merged, shown, sinks.onSummary);
     return report;
   }
-  if (path) writeReport(path, report);
-  if (!core.options.quiet) sinks.onSummary(summaryLine(report.summary, shown));
+  // A report that could not be written was warned about: the summary then points nowhere.
+  const written = path !== undefined && writeReport(path, report);
+  if (!core.options.quiet) sinks.onSummary(summaryLine(report.summary, written ? shown : undefined));
   const gate = core.options.minCoverage !== undefined ? coverageGateMessage(report, core.options.minCoverage) : undefined;
   if (gate) sinks.onGateFailure(gate);
   return report;

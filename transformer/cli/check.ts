@@ -60,7 +60,7 @@ export function check(tsconfig: string, gate: CheckGate = {}): CheckResult {
   if (summary.runtime) gaps.push(`${summary.runtime} traced at run time only`);
   const counted = `${gaps.join(', ')}, coverage ${formatCoverage(summary.coverage)}`;
   if (problems.length === 0) {
-    return { ok: true, text: `autotrace check: ${files} files with ${sites} traced sites, all emitted traced (${version}); ${counted}\n` };
+    return { ok: true, text: `autotrace check: ${files} file${files === 1 ? '' : 's'} with ${sites} traced site${sites === 1 ? '' : 's'}, all emitted traced (${version}); ${counted}\n` };
   }
   const untraced = problems.some((p) => p.includes('is untraced'));
   const cause = untraced
