@@ -1,6 +1,5 @@
 import {
   context,
-  createContextKey,
   INVALID_SPAN_CONTEXT,
   propagation,
   SpanKind,
@@ -22,14 +21,11 @@ import { defaultPort, methodAttributes, normalizeMethod, redactQuery, type Metho
 import { learnSite, mayPropagate, siteAttributes, type Site } from './site';
 import { isThenable, safely } from './safe';
 import { errorTypeOf } from './server';
-import { BUILD_CALL } from './net/owner';
+import { BUILD_CALL, SUPPRESS_TRACING } from './net/owner';
 
 // The CLIENT span every client wrapper shares: start it as a child of the active context, run the real call in a
 // context where it is the parent (and other instrumentations stand down), end it once with the outcome.
 
-// OpenTelemetry's suppress-tracing key (@opentelemetry/core): under it the SDK's tracer hands out non-recording spans
-// and the W3C propagator injects nothing, so instrumentation-http/-undici add no second CLIENT span and no header.
-const SUPPRESS_TRACING = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
 const INVALID_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 export interface ClientCall {

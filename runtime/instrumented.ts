@@ -16,6 +16,11 @@ export function httpIsInstrumented(): boolean {
   return isShimmed(http.request) || isShimmed(https.request);
 }
 
+/** instrumentation-http makes the SERVER span in its wrapper of `Server.prototype.emit` (after the net's channel). */
+export function httpServerIsInstrumented(): boolean {
+  return isShimmed(http.Server.prototype.emit) || isShimmed(https.Server.prototype.emit);
+}
+
 function isShimmed(fn: unknown): boolean {
   return typeof fn === 'function' && (fn as { __wrapped?: unknown }).__wrapped === true;
 }

@@ -3,7 +3,7 @@ import { canRecord } from '../bootstrap';
 import { beginServerRequest, type ServerRequestState } from '../server';
 import { listen } from './channels';
 import { enterContext } from './enter';
-import { httpServerIsInstrumented } from './owner';
+import { httpServerIsInstrumented } from '../instrumented';
 import { noteServer, recording } from './record';
 
 // Every request node:http serves: `http.server.request.start` is published just before `server.emit('request')`,

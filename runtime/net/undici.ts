@@ -1,5 +1,6 @@
 import { addMissing, endWithError, endWithStatus, parseUrl, type ClientCall } from '../client';
-import { listen, othersListen } from './channels';
+import { undiciIsInstrumented } from '../instrumented';
+import { listen } from './channels';
 import { netTraceHeaders, startNetCall } from './client';
 
 // Global fetch and the undici package publish the same channels, on Node 20, 22 and 24 alike:
@@ -19,9 +20,6 @@ interface UndiciRequest {
 const CREATE = 'undici:request:create';
 const calls = new WeakMap<object, ClientCall>();
 const statuses = new WeakMap<object, number>();
-
-/** instrumentation-undici listens on the same channel: then it owns every call. */
-const undiciIsInstrumented = (): boolean => othersListen(CREATE);
 
 function onCreate(message: unknown): void {
   const { request } = message as { request: UndiciRequest };
