@@ -40,6 +40,18 @@ export function mergeIntoReport(path: string, part: ReportPart, projectRoot: str
   return merged ?? buildReport(part.records, part.files, undefined, part.directives);
 }
 
+/**
+ * Merges a part into the report the `report` option names under `root`, or with `report: false` takes the part
+ * alone; and the report's path as a summary line shows it. What the doors that compile one module at a time share.
+ */
+export function mergeIntoConfiguredReport(option: string | false, root: string, part: ReportPart): { report: Report; shown: string | undefined } {
+  const path = option === false ? undefined : resolve(root, option);
+  return {
+    report: path ? mergeIntoReport(path, part, root) : buildReport(part.records, part.files, undefined, part.directives),
+    shown: path && relative(process.cwd(), path),
+  };
+}
+
 const warned = new Set<string>();
 
 function write(path: string, next: (onDisk: Report | undefined) => Report): Report | undefined {

@@ -1,8 +1,7 @@
-import { relative, resolve } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { receiveMessageOnPort } from 'node:worker_threads';
-import { buildReport, summaryLine, type Report, type SiteRecord } from '../report';
-import { mergeIntoReport } from '../report-file';
+import { summaryLine, type Report, type SiteRecord } from '../report';
+import { mergeIntoConfiguredReport } from '../report-file';
 import { loadOptions } from './load-time';
 
 // The load-time hook's report, kept in the main thread: the modules traced as they loaded (CommonJS here, ES modules
@@ -42,9 +41,8 @@ function flush(): void {
     dirty = false;
     const options = loadOptions();
     const part = { files: [...modules.keys()], records: [...modules.values()].flat() };
-    const path = options.report === false ? undefined : resolve(process.cwd(), options.report);
-    const report = path ? mergeIntoReport(path, part, process.cwd()) : buildReport(part.records, part.files);
-    last = { report, shown: path && relative(process.cwd(), path), quiet: options.quiet };
+    const { report, shown } = mergeIntoConfiguredReport(options.report, process.cwd(), part);
+    last = { report, shown, quiet: options.quiet };
   } catch {
     // never into the app
   }

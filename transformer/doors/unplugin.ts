@@ -3,10 +3,10 @@ import { createUnplugin } from 'unplugin';
 import { printGap } from '../gaps';
 import { loadTypeScript } from '../load-typescript';
 import { transformModule } from '../javascript';
-import { relative, resolve, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { AutotraceOptionError, OPTION_NAMES, parseOptions, type AutotraceOptions } from '../options';
-import { buildReport, summaryLine, type SiteRecord } from '../report';
-import { mergeIntoReport } from '../report-file';
+import { summaryLine, type SiteRecord } from '../report';
+import { mergeIntoConfiguredReport } from '../report-file';
 import { sourceMapOf } from './source-maps';
 
 // The bundler door: one unplugin factory, re-exported per bundler (autotrace/esbuild, /vite, /rollup, /webpack,
@@ -35,9 +35,8 @@ export const autotrace = createUnplugin((raw: BundlerOptions | undefined, meta) 
       if (sites.size === 0) return;
       // Merged by file: a dev server or a test runner (vitest) transforms only the modules it was asked for.
       const part = { files: [...sites.keys()].map((file) => relative(projectRoot, file).split(sep).join('/')), records: [...sites.values()].flat() };
-      const path = options.report === false ? undefined : resolve(projectRoot, options.report);
-      const report = path ? mergeIntoReport(path, part, projectRoot) : buildReport(part.records, part.files);
-      if (!options.quiet) process.stderr.write(`${summaryLine(report.summary, path && relative(process.cwd(), path))}\n`);
+      const { report, shown } = mergeIntoConfiguredReport(options.report, projectRoot, part);
+      if (!options.quiet) process.stderr.write(`${summaryLine(report.summary, shown)}\n`);
     },
     transformInclude: (id) => MODULE_ID.test(id.split('?')[0]!) && !/[\\/]node_modules[\\/]/.test(id),
     transform(code, id) {
