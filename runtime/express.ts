@@ -13,7 +13,7 @@ import { endpointAttributes, inRequestContext, invoke, isWrapped, mark, markEndp
 import { keepShape, safely } from './safe';
 import { learnSite, type Site } from './site';
 
-// Runtime side of the Express rows in transformer/rules.ts. Express 4 and 5 share these: both call
+// Runtime side of the Express rows in transformer/rules/servers.ts. Express 4 and 5 share these: both call
 // `app.handle(req, res, next)` per request, set `req.route` to the matched Route (whose `path` is the template) and
 // `req.baseUrl` to the concrete mount path, and tell error middleware by `fn.length === 4`.
 

@@ -33,10 +33,11 @@ import {
   mayCreateApps,
   type AppFactoryRule,
   type ClientCallRule,
+  type CallSiteKind,
   type ClientInstanceRule,
   type GlobalClientRule,
   type RegistrationRule,
-} from './rules';
+} from './rules/index';
 import { enclosingFunctionName, ownName, urlTemplate, type SiteInfo } from './sites';
 import { matchDynamicCall, matchUnsupportedClient, matchUntracedImport, matchUntypedSite, type UnsupportedMatch } from './unsupported';
 
@@ -139,7 +140,8 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     const found = global ?? client ?? instance;
     const clientName = global?.match.client ?? client?.match.client ?? instance?.match.rule.client;
     if (found && clientName !== undefined) {
-      const fields = { kind: 'client' as const, client: clientName, ...clientFacts(core, call, instance !== undefined), recogniser: found.by };
+      const kind = callSiteKind(client?.match.kind ?? instance?.match.rule.kind, call, ts_);
+      const fields = { kind, client: clientName, ...clientFacts(core, call, instance !== undefined), recogniser: found.by };
       if (instance && isRuntimeCall(core, instance.match.instance)) return site(call, fields, optedOut); // traced already
       if (isOptionalCall(ts_, call)) {
         const what = `optional call ${call.expression.getText()}?.(…)`;
@@ -282,6 +284,13 @@ function redirectedClient(runtimeExport: string): string | undefined {
     GLOBAL_CLIENT_RULES.find((rule) => rule.callInstead === runtimeExport)?.client ??
     CLIENT_CALL_RULES.find((rule) => rule.callThrough === runtimeExport)?.client
   );
+}
+
+/** What a client rule's site is in the report: the rule's kind, or its kind for the method called. */
+function callSiteKind(kind: ClientInstanceRule['kind'], call: ts.CallExpression, ts_: typeof ts): CallSiteKind {
+  if (kind === undefined || typeof kind === 'string') return kind ?? 'client';
+  const method = ts_.isPropertyAccessExpression(call.expression) ? call.expression.name.text : undefined;
+  return (method !== undefined ? kind[method] : undefined) ?? 'client';
 }
 
 type SiteFields = Omit<SiteRecord, 'file' | 'line' | 'column' | 'status' | 'reason'>;

@@ -2,7 +2,7 @@ import type * as ts from 'typescript';
 import MagicString from 'magic-string';
 import type { Action, FilePlan } from './analyse';
 import { bindsRuntime } from './rewrite';
-import { RUNTIME_BINDING, RUNTIME_MODULE } from './rules';
+import { RUNTIME_BINDING, RUNTIME_MODULE } from './rules/index';
 import type { SiteInfo } from './sites';
 
 // The plan applied as text edits, for the doors that hand autotrace source text rather than a compiler's AST: a

@@ -1,9 +1,9 @@
 import type * as ts from 'typescript';
 import { bindingOfDeclaration, moduleName, requiredModule, type ModuleBinding } from './imports';
-import { APP_FACTORY_RULES, CLIENT_INSTANCE_RULES, MODULE_KINDS, RUNTIME_BINDING, VALUE_KINDS } from './rules';
+import { APP_FACTORY_RULES, CLIENT_INSTANCE_RULES, MODULE_KINDS, RUNTIME_BINDING, VALUE_KINDS } from './rules/index';
 import { siblingModule } from './sibling-modules';
 
-// Import tracking: which kind of traced value (rules.ts VALUE_KINDS) an expression holds, known from one file's text
+// Import tracking: which kind of traced value (transformer/rules VALUE_KINDS) an expression holds, known from one file's text
 // alone, with no type checker. Values are followed from their import or require through `const`/`let` bindings,
 // aliases, class fields, members and calls, conditional unions, `??`/`||` fallbacks, default parameters, parameters
 // whose annotation names an imported type, and the exports of the project's own modules it imports. Names are

@@ -15,12 +15,12 @@ import {
   type ClientCallRule,
   type GlobalClientRule,
   type RegistrationRule,
-} from './rules';
+} from './rules/index';
 import type { UnsupportedMatch } from './unsupported';
 
 // The same questions as recognise.ts, answered by import tracking (origins.ts) instead of the checker: used where
 // there is no checker (a file compiled alone, a bundler, a load-time hook, emitted JavaScript) and where the checker
-// sees only `any`. Each answer comes from the same rows of rules.ts, reached through VALUE_KINDS.
+// sees only `any`. Each answer comes from the same rows of the rule table (transformer/rules/), reached through VALUE_KINDS.
 
 /**
  * Whether import tracking can find anything in a file at all: it binds a traced module, or mentions the global fetch.

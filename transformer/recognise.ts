@@ -16,7 +16,7 @@ import {
   type ClientInstanceRule,
   type GlobalClientRule,
   type RegistrationRule,
-} from './rules';
+} from './rules/index';
 
 // "What is this call?" — pure questions over original nodes and the checker. Nothing here builds nodes.
 

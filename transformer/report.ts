@@ -1,11 +1,12 @@
 import type { RuntimeRecordEntry } from '../runtime/net/record';
 import type { NearMiss } from './directives';
+import type { CallSiteKind } from './rules/index';
 
 // The coverage report: one record per site autotrace saw, with the truth about it, and a summary. Built by the same
 // analysis that decides what the transform rewrites (transformer/analyse.ts), so the report cannot claim a site the
 // output does not trace. Deterministic (sorted, no timestamps): teams commit it and review its diff.
 
-export type SiteKind = 'app' | 'route' | 'middleware' | 'client';
+export type SiteKind = 'app' | 'route' | 'middleware' | CallSiteKind;
 export type SiteStatus = 'instrumented' | 'ignored' | 'excluded' | 'unsupported';
 
 export interface SiteRecord {
@@ -17,7 +18,7 @@ export interface SiteRecord {
   readonly kind: SiteKind;
   /** The server framework, for app/route/middleware sites. */
   readonly framework?: string;
-  /** The HTTP client, for client sites. */
+  /** The client (HTTP, RPC, broker or datastore) a call site goes through. */
   readonly client?: string;
   /** The HTTP method, where the site names one (`app.get` → GET, `api.post` → POST). */
   readonly method?: string;
@@ -74,7 +75,7 @@ export const STATUS_LABELS: Readonly<Record<SiteStatus, string>> = {
   excluded: 'opted out',
 };
 
-const KIND_ORDER: Record<SiteKind, number> = { app: 0, middleware: 1, route: 2, client: 3 };
+const KIND_ORDER: Record<SiteKind, number> = { app: 0, middleware: 1, route: 2, consumer: 3, client: 4, producer: 5, datastore: 6 };
 
 export function compareRecords(a: SiteRecord, b: SiteRecord): number {
   return (

@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { RUNTIME_BINDING, RUNTIME_MODULE, type RuntimeExport } from './rules';
+import { RUNTIME_BINDING, RUNTIME_MODULE, type RuntimeExport } from './rules/index';
 import type { SiteInfo } from './sites';
 
 // "What do we emit?" — small builders from node to node. Every synthesized node takes the original's text range and

@@ -9,7 +9,7 @@ import {
   REGISTRATION_RULES,
   TRACED_MODULES,
   UNSUPPORTED_CLIENT_RULES,
-} from './rules';
+} from './rules/index';
 import type { SiteKind } from './report';
 
 // "What does autotrace see but not trace?" — the black boxes of the report, each with what it is and why it stays

@@ -1,0 +1,148 @@
+import type * as runtime from '../../runtime/index';
+
+// The shapes of the rule table's rows. Each area of what autotrace traces (servers.ts, clients.ts, …) gives its rows
+// as one RuleSet; index.ts joins them into the one table the visitor, recognisers and rewriters read.
+
+/** Names exported by autotrace/runtime that emitted code calls: a rule can only name a wrapper the runtime has. */
+export type RuntimeExport = Exclude<keyof typeof runtime, 'VERSION'>;
+
+/**
+ * What the report calls a call site made through a client rule: an outbound request (HTTP or RPC), a message sent or
+ * a consumer registered on a broker, or a datastore query or command.
+ */
+export type CallSiteKind = 'client' | 'producer' | 'consumer' | 'datastore';
+
+/**
+ * A call that registers handlers: `receiver.method(...paths, ...handlers)`, or a plain function such as
+ * `createServer(options, handler)`. Recognised when the checker resolves the method or function to a declaration
+ * inside one of `declaredIn` (an interface, class or `declare module` block) in a file owned by `typesPackage`.
+ */
+export interface RegistrationRule {
+  readonly framework: string;
+  /** What the report calls a site of this rule: an endpoint's handler, or middleware on the way. */
+  readonly kind: 'route' | 'middleware';
+  /** The npm package whose declarations type the method (read from its package.json `name`). */
+  readonly typesPackage: string;
+  /** Interfaces, classes or ambient modules that declare the method: a look-alike declared elsewhere is never touched. */
+  readonly declaredIn: readonly string[];
+  readonly methods: readonly string[];
+  /** Wraps each handler. */
+  readonly wrapWith: RuntimeExport;
+  /** Where the handlers are: function arguments after any leading path/name strings, or an options object's property. */
+  readonly handlers: 'arguments' | { readonly property: string };
+  /** Passes the leading path argument's literal value to the wrapper (a mount path joins the route template). */
+  readonly passesMountPath?: boolean;
+  /** Only when the first argument is this string literal (`server.on('request', handler)`). */
+  readonly whenFirstArgument?: string;
+}
+
+/** A call or `new` that creates an application: its result is wrapped so every request gets a span, 404s included. */
+export interface AppFactoryRule {
+  readonly framework: string;
+  /** The module a file must mention to hold such a call (a cheap filter before asking the checker). */
+  readonly module: string;
+  /** The package that declares the factory. */
+  readonly typesPackage: string;
+  /** `call` of the module's `export =` function, or `new` of the named class. */
+  readonly creates: { readonly call: 'export=' } | { readonly construct: string };
+  readonly wrapWith: RuntimeExport;
+}
+
+/**
+ * A call to an HTTP client function, made through the runtime with the function itself as an argument:
+ * `request(url, opts)` → `__autotrace.undiciRequest(site, request, url, opts)`. Recognised by the callee's type, so
+ * named, default and namespace imports all count, and a local function of the same name does not.
+ */
+export interface ClientCallRule {
+  readonly client: string;
+  readonly typesPackage: string;
+  /** Ambient modules (`declare module "http"`) or `(module)` for a package's own top-level declarations. */
+  readonly declaredIn: readonly string[];
+  readonly functions: readonly string[];
+  readonly callThrough: RuntimeExport;
+  /** What its sites are in the report; default `client`. */
+  readonly kind?: CallSiteKind;
+}
+
+/**
+ * Calls on a client instance, made through a traced facade: `api.get(url)` → `__autotrace.axios(site, api).get(url)`
+ * and `api(config)` → `__autotrace.axios(site, api)(config)`. The facade runs the real call unchanged.
+ */
+export interface ClientInstanceRule {
+  readonly client: string;
+  readonly typesPackage: string;
+  /** Classes or interfaces that declare the request methods. */
+  readonly declaredIn: readonly string[];
+  readonly methods: readonly string[];
+  /** Interfaces whose call signatures make the instance itself callable (`axios(config)`). */
+  readonly callableIn: readonly string[];
+  readonly wrapWith: RuntimeExport;
+  /** What its sites are in the report, by method where they differ (`publish` a producer, `consume` a consumer); default `client`. */
+  readonly kind?: CallSiteKind | Readonly<Record<string, CallSiteKind>>;
+}
+
+/** A call to a global HTTP client function, redirected to the runtime's traced stand-in. */
+export interface GlobalClientRule {
+  readonly client: string;
+  /** The global's name; also reached as `globalThis.<name>`. */
+  readonly global: string;
+  readonly callInstead: RuntimeExport;
+}
+
+/**
+ * HTTP clients autotrace sees but does not trace yet: their calls are black boxes, listed in the report as unsupported.
+ * Recognised by import (any call made through a binding of one of `modules`, or `new` of one of `constructs`) or, for
+ * `methods`, by the declaration behind the method as for the traced clients.
+ */
+export interface UnsupportedClientRule {
+  readonly client: string;
+  readonly modules?: readonly string[];
+  /** Only these named exports of the modules (a class to `new`, a function to call); default: every binding. */
+  readonly exports?: readonly string[];
+  readonly typesPackage?: string;
+  readonly declaredIn?: readonly string[];
+  readonly methods?: readonly string[];
+}
+
+/**
+ * What autotrace knows of a traced module's values without a type checker: for each kind of value, the declaration
+ * the checker would have resolved it to (`is`: a type in a package, matched against the rows above), what calling it,
+ * `new`-ing it or reading a member gives, and the app factory it is. The import recogniser (transformer/origins.ts)
+ * follows values through a file by this table alone, then asks the same rows above as the checker path does.
+ */
+export interface ValueKind {
+  /** The type the checker would name: registration and client-instance rows declared in it apply. */
+  readonly is?: { readonly typesPackage: string; readonly owner: string };
+  /** A function the checker would name: client-call and registration-function rows with this name apply. */
+  readonly fn?: { readonly typesPackage: string; readonly owner: string; readonly name: string };
+  readonly call?: string;
+  readonly construct?: string;
+  readonly members?: Readonly<Record<string, string>>;
+  /** Calling (or `new`-ing) it creates an app of this framework: wrapped as the app-factory row says. */
+  readonly createsApp?: string;
+}
+
+/** One area's rows of every table (servers, HTTP clients, …); index.ts joins the areas. Absent tables are empty. */
+export interface RuleSet {
+  readonly registrations?: readonly RegistrationRule[];
+  readonly appFactories?: readonly AppFactoryRule[];
+  readonly globalClients?: readonly GlobalClientRule[];
+  readonly clientCalls?: readonly ClientCallRule[];
+  readonly clientInstances?: readonly ClientInstanceRule[];
+  readonly unsupportedClients?: readonly UnsupportedClientRule[];
+  readonly tracedModules?: Readonly<Record<string, TracedModule>>;
+  readonly valueKinds?: Readonly<Record<string, ValueKind>>;
+  readonly moduleKinds?: Readonly<Record<string, ModuleKinds>>;
+}
+
+/** What a traced module serves (a framework) or calls with (a client), for black boxes that name it. */
+export interface TracedModule {
+  readonly framework?: string;
+  readonly client?: string;
+}
+
+/** The kinds of a module's exports and of the type names it exports (see index.ts MODULE_KINDS). */
+export interface ModuleKinds {
+  readonly values: Readonly<Record<string, string>>;
+  readonly types?: Readonly<Record<string, string>>;
+}
