@@ -1,0 +1,97 @@
+import {
+  context,
+  INVALID_SPAN_CONTEXT,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+  type TextMapGetter,
+  type TextMapSetter,
+} from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
+import { canRecord, currentTracer, ensureBootstrapped } from '../bootstrap';
+import { errorTypeOf } from '../server';
+import { learnSite, siteAttributes, type Site } from '../site';
+
+// What every broker and RPC wrapper shares: a span for the hop on each side, and the trace context carried in the
+// message or call metadata (W3C trace context and baggage, through whatever propagator the app registered). Without
+// an SDK nothing is recorded, but the context still rides in the message, so the consumer's own calls continue the
+// producer's trace.
+
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+export interface Hop {
+  /** Recording or not; never undefined, so callers end it without checking. */
+  readonly span: Span;
+  /** Where the hop's own work runs: its span as the parent. */
+  readonly context: Context;
+}
+
+/**
+ * Starts the sending side's span (PRODUCER, or CLIENT for a request that expects a reply) as a child of the active
+ * context. `name` is `{operation} {destination}` (messaging) or `{service}/{method}` (rpc), made by the caller.
+ */
+export function startSendingHop(kind: SpanKind, name: string, attributes: Attributes, site: Site | undefined): Hop {
+  ensureBootstrapped();
+  learnSite(site);
+  const parent = context.active();
+  if (!canRecord()) return { span: trace.getSpan(parent) ?? NO_SPAN, context: parent };
+  siteAttributes(site, attributes);
+  const span = currentTracer().startSpan(name, { kind, attributes }, parent);
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+/**
+ * Starts the receiving side's span (CONSUMER, or SERVER for an RPC handler) as the child of the context the message
+ * carried, or as a new root when it carried none (or a malformed one); `links` for a batch of messages.
+ */
+export function startReceivingHop(
+  kind: SpanKind,
+  name: string,
+  attributes: Attributes,
+  carried: Context,
+  site: Site | undefined,
+  links?: Link[],
+): Hop {
+  ensureBootstrapped();
+  learnSite(site);
+  if (!canRecord()) return { span: trace.getSpan(carried) ?? NO_SPAN, context: carried };
+  siteAttributes(site, attributes);
+  const span = currentTracer().startSpan(name, { kind, attributes, ...(links ? { links } : {}) }, carried);
+  return { span, context: trace.setSpan(carried, span) };
+}
+
+/** Writes the hop's trace context into a carrier (message headers, metadata) through `setter`. */
+export function injectInto<C>(hop: Hop, carrier: C, setter?: TextMapSetter<C>): void {
+  try {
+    propagation.inject(hop.context, carrier, setter);
+  } catch {
+    // A propagator that throws must not stop the message.
+  }
+}
+
+/** The context a message carried (on top of an empty one: a consumer's span never inherits the poller's context). */
+export function extractFrom<C>(carrier: C | undefined, getter?: TextMapGetter<C>): Context {
+  ensureBootstrapped();
+  if (carrier === undefined || carrier === null) return ROOT_CONTEXT;
+  try {
+    return propagation.extract(ROOT_CONTEXT, carrier, getter);
+  } catch {
+    return ROOT_CONTEXT;
+  }
+}
+
+/** Ends a hop that failed: error status, the exception as an event, error.type as the conventions ask. */
+export function endHopWithError(hop: Hop, error: unknown): void {
+  if (hop.span.isRecording()) {
+    hop.span.recordException(error instanceof Error ? error : String(error));
+    hop.span.setStatus({ code: SpanStatusCode.ERROR, ...(error instanceof Error ? { message: error.message } : {}) });
+    hop.span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(error));
+  }
+  hop.span.end();
+}
