@@ -141,13 +141,15 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     const clientName = global?.match.client ?? client?.match.client ?? instance?.match.rule.client;
     if (found && clientName !== undefined) {
       const kind = callSiteKind(client?.match.kind ?? instance?.match.rule.kind, call, ts_);
-      const fields = { kind, client: clientName, ...clientFacts(core, call, instance !== undefined), recogniser: found.by };
+      const destinations = instance?.match.rule.destination;
+      const facts = destinations ? destinationFacts(ts_, call, destinations) : clientFacts(core, call, instance !== undefined);
+      const fields = { kind, client: clientName, ...facts, recogniser: found.by };
       if (instance && isRuntimeCall(core, instance.match.instance)) return site(call, fields, optedOut); // traced already
       if (isOptionalCall(ts_, call)) {
         const what = `optional call ${call.expression.getText()}?.(…)`;
         return unsupported(call, { ...fields, what, why: 'it may mean "only if there is one"; call it plainly to trace it' }, optedOut);
       }
-      const info = clientSite(core, call);
+      const info = clientSite(core, call, !destinations);
       const action: Action = global
         ? { type: 'redirectGlobal', rule: global.match, site: info }
         : client
@@ -318,9 +320,9 @@ function handlerSite(core: Core, node: ts.Node, functionName: string | undefined
   return { ...core.locate(node, functionName), ...(mount !== undefined ? { mount } : {}), ...processWide(core) };
 }
 
-/** Where a client call is, what its URL's path template is, and where it may propagate to. */
-function clientSite(core: Core, call: ts.CallExpression): SiteInfo {
-  const url = urlArgument(core.ts, call);
+/** Where a client call is, what its URL's path template is (a broker's call has none), and where it may propagate to. */
+function clientSite(core: Core, call: ts.CallExpression, hasUrl = true): SiteInfo {
+  const url = hasUrl ? urlArgument(core.ts, call) : undefined;
   const template = url && urlTemplate(core.ts, url);
   const { propagateTo } = core.options;
   return {
@@ -389,6 +391,20 @@ function clientFacts(core: Core, call: ts.CallExpression, onInstance: boolean): 
   const template = url && urlTemplate(ts_, url);
   if (template !== undefined) facts.urlTemplate = template;
   return facts;
+}
+
+/** A broker call's destination for the report, from the arguments its rule names for the method (see ClientInstanceRule). */
+function destinationFacts(ts_: typeof ts, call: ts.CallExpression, destinations: Readonly<Record<string, readonly number[]>>): { destination?: string } {
+  const callee = call.expression;
+  const indexes = ts_.isPropertyAccessExpression(callee) ? destinations[callee.name.text] : undefined;
+  if (!indexes) return {};
+  const names: string[] = [];
+  for (const index of indexes) {
+    const argument = call.arguments[index];
+    if (!argument || !ts_.isStringLiteralLike(argument)) return {};
+    if (argument.text !== '' && !names.includes(argument.text)) names.push(argument.text);
+  }
+  return names.length > 0 ? { destination: names.join(':') } : {};
 }
 
 /** The options literal's handler property (`handler: h`, `{ handler }`, `handler() {}`). */

@@ -282,6 +282,7 @@ function createOrigins(ts_: typeof ts, file: ts.SourceFile): Origins {
       return follow(flowOf(node.expression), (kind) => VALUE_KINDS[kind]?.call);
     }
     if (ts_.isNewExpression(node)) return follow(flowOf(node.expression), (kind) => VALUE_KINDS[kind]?.construct);
+    if (ts_.isAwaitExpression(node)) return follow(flowOf(node.expression), (kind) => VALUE_KINDS[kind]?.awaited);
     if (ts_.isConditionalExpression(node)) return combine([flowOf(node.whenTrue), flowOf(node.whenFalse)]);
     return undefined;
   };

@@ -26,6 +26,11 @@ export interface SiteRecord {
   readonly route?: string;
   /** A client call's URL path template. */
   readonly urlTemplate?: string;
+  /**
+   * A producer's or consumer's destination (queue, `exchange[:routing key]`, subject) or a broker request's subject,
+   * where the source writes it as a string literal.
+   */
+  readonly destination?: string;
   readonly status: SiteStatus;
   /** Why a site is not instrumented, for a person to act on. */
   readonly reason?: string;

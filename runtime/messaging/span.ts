@@ -15,6 +15,7 @@ import {
 } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import { canRecord, currentTracer, ensureBootstrapped } from '../bootstrap';
+import { isThenable, safely } from '../safe';
 import { errorTypeOf } from '../server';
 import { learnSite, siteAttributes, type Site } from '../site';
 
@@ -88,10 +89,56 @@ export function extractFrom<C>(carrier: C | undefined, getter?: TextMapGetter<C>
 
 /** Ends a hop that failed: error status, the exception as an event, error.type as the conventions ask. */
 export function endHopWithError(hop: Hop, error: unknown): void {
-  if (hop.span.isRecording()) {
+  // Describing the error reads the app's object, whose getters may throw: the span is ended whatever happens.
+  safely(() => {
+    if (!hop.span.isRecording()) return;
     hop.span.recordException(error instanceof Error ? error : String(error));
     hop.span.setStatus({ code: SpanStatusCode.ERROR, ...(error instanceof Error ? { message: error.message } : {}) });
     hop.span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(error));
+  }, undefined);
+  safely(() => hop.span.end(), undefined);
+}
+
+/**
+ * Runs a receiving side's work (a consumer's handler) in the hop's context and ends the hop when the work is done:
+ * on return, or when the promise it returned settles; a throw or a rejection ends it as an error and is passed on
+ * unchanged (the same error thrown, a promise that rejects with the same reason, so an unhandled rejection stays
+ * unhandled). What the work returns is handed back as it is, or, for a promise, as one that settles the same way.
+ */
+export function runInHop<T>(hop: Hop, work: () => T): T {
+  let result: T;
+  try {
+    result = context.with(hop.context, work);
+  } catch (error) {
+    endHopWithError(hop, error);
+    throw error;
   }
-  hop.span.end();
+  if (!isThenable(result)) {
+    safely(() => hop.span.end(), undefined);
+    return result;
+  }
+  return result.then(
+    (value) => {
+      safely(() => hop.span.end(), undefined);
+      return value;
+    },
+    (error: unknown) => {
+      endHopWithError(hop, error);
+      throw error;
+    },
+  ) as T;
+}
+
+/** Ends a sending hop when `pending` settles (a request's reply, a broker's confirm); hands back `pending`'s outcome. */
+export function endHopWhenSettled<T>(hop: Hop, pending: PromiseLike<T>): Promise<T> {
+  return Promise.resolve(pending).then(
+    (value) => {
+      safely(() => hop.span.end(), undefined);
+      return value;
+    },
+    (error: unknown) => {
+      endHopWithError(hop, error);
+      throw error;
+    },
+  );
 }

@@ -79,6 +79,12 @@ export interface ClientInstanceRule {
   readonly wrapWith: RuntimeExport;
   /** What its sites are in the report, by method where they differ (`publish` a producer, `consume` a consumer); default `client`. */
   readonly kind?: CallSiteKind | Readonly<Record<string, CallSiteKind>>;
+  /**
+   * For brokers, by method: the arguments that name the destination (a queue, exchange or subject), for the report.
+   * The string literals among them, empty ones skipped and repeats dropped, joined by `:` (RabbitMQ's
+   * `publish(exchange, routingKey)`); none when any is not a literal. Its sites carry no URL template.
+   */
+  readonly destination?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** A call to a global HTTP client function, redirected to the runtime's traced stand-in. */
@@ -118,6 +124,8 @@ export interface ValueKind {
   readonly call?: string;
   readonly construct?: string;
   readonly members?: Readonly<Record<string, string>>;
+  /** What `await` of it gives (a promise of a connection or channel: `await amqp.connect(url)`). */
+  readonly awaited?: string;
   /** Calling (or `new`-ing) it creates an app of this framework: wrapped as the app-factory row says. */
   readonly createsApp?: string;
 }
