@@ -418,6 +418,9 @@ describe('the report', () => {
       'src/service.ts:16 producer amqplib events:order.created instrumented',
       'src/service.ts:17 producer nats orders.created instrumented',
     ]);
+    // The look-alikes (src/lookalikes.ts) are no sites, and their output has no runtime call.
+    expect(report.sites.filter((s) => s.file === 'src/lookalikes.ts')).toEqual([]);
+    expect(readFileSync(join(fixture, 'out', 'lookalikes.js'), 'utf8')).not.toContain('__autotrace');
   });
 });
 
