@@ -51,5 +51,4 @@ describe('brokers recognised file by file, by their imports', () => {
     // A broker's destination is not a URL: no url.template baked into its site.
     expect(code).not.toMatch(/amqpChannel\(\{[^}]*urlTemplate/);
   });
-
 });
