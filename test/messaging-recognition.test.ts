@@ -52,3 +52,14 @@ describe('brokers recognised file by file, by their imports', () => {
     expect(code).not.toMatch(/amqpChannel\(\{[^}]*urlTemplate/);
   });
 });
+
+describe('the messaging attribute names', () => {
+  it('are the semantic conventions\' own (runtime/messaging/semconv.ts writes them out to keep the incubating entry point unloaded)', async () => {
+    const ours = (await import('../runtime/messaging/semconv')) as Record<string, string>;
+    const incubating = (await import('@opentelemetry/semantic-conventions/incubating')) as unknown as Record<string, string>;
+    const names = Object.keys(ours).filter((name) => name !== 'MESSAGING_SYSTEM_VALUE_NATS');
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) expect(ours[name], name).toBe(incubating[name]);
+    expect(incubating.MESSAGING_SYSTEM_VALUE_NATS).toBeUndefined();
+  });
+});
