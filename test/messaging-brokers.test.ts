@@ -56,7 +56,7 @@ beforeAll(async () => {
   built = { connect: load('connect'), consumers: load('consumers'), service: load('service'), callbacks: load('callback-api') };
   downstream = await echoServer();
   brokers = await built.connect.openBrokers(amqpUrl, natsUrl);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   for (const close of closers.reverse()) await close();
