@@ -26,6 +26,11 @@ export interface SiteRecord {
   readonly route?: string;
   /** A client call's URL path template. */
   readonly urlTemplate?: string;
+  /**
+   * Where a producer sends or a consumer receives (a BullMQ queue's name), where the source says it: a literal queue
+   * name given to `new Worker(…)`, or to the `new Queue(…)` that made the queue a job is added to.
+   */
+  readonly destination?: string;
   readonly status: SiteStatus;
   /** Why a site is not instrumented, for a person to act on. */
   readonly reason?: string;
