@@ -2,6 +2,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Queue, type Job } from 'bullmq';
 import { readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tspcBuild } from './helpers/fixture-project';
 import { listen } from './helpers/http';
 import { assertSpan, installSdk, parentSpanId } from './helpers/otel';
-import { fixturesDir } from './helpers/paths';
+import { fixturesDir, repoRoot } from './helpers/paths';
 import { startRedis, type RealServer } from './helpers/real-servers';
 
 // fixtures/jobs built with tspc and run in this process beside a real SDK and a real Redis: a web route that adds a
@@ -105,9 +106,9 @@ const traceparentTrace = (headers: IncomingHttpHeaders) => String(headers.tracep
 
 async function settled(queue: Queue, id: string): Promise<Job> {
   return until(`job ${id} to settle`, async () => {
-    const job = await queue.getJob(id);
-    const state = await job?.getState();
-    return state === 'completed' || state === 'failed' ? job : undefined;
+    const state = await queue.getJobState(id);
+    // Read after the state is final: a job read before it may still show the previous attempt.
+    return state === 'completed' || state === 'failed' ? queue.getJob(id) : undefined;
   });
 }
 
@@ -267,5 +268,62 @@ describe('BullMQ and gRPC in one trace', () => {
       'src/web.ts 11 producer bullmq  instrumented',
     ]);
     expect(buildOutput).toContain('src/jobs.ts:47:10: left untouched');
+  });
+});
+
+// The same service in a process with no SDK: it records nothing, but the context of the incoming request still rides
+// in the job and in the gRPC metadata, so the worker's and the handler's calls carry it on unchanged.
+const NO_SDK_SERVICE = `
+const jobs = require('./dist/jobs.js');
+const greeter = require('./dist/greeter.js');
+const web = require('./dist/web.js');
+(async () => {
+  const connection = { host: '127.0.0.1', port: Number(process.env.REDIS_PORT), db: 1 };
+  jobs.emailWorker(connection, process.env.DOWNSTREAM, []);
+  const g = await greeter.startGreeter(process.env.DOWNSTREAM);
+  const server = await web.startWeb(jobs.emailQueue(connection), greeter.greeterClient(g.address));
+  console.log('listening ' + server.address().port);
+})();
+`;
+
+function startWithoutSdk(): Promise<{ child: ChildProcess; base: string }> {
+  const child = spawn(process.execPath, ['-e', NO_SDK_SERVICE], {
+    cwd: project,
+    env: { ...process.env, REDIS_PORT: String(REDIS_PORT), DOWNSTREAM: downstream.url, NODE_PATH: join(repoRoot, 'node_modules') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the service did not start:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      const port = /listening (\d+)/.exec(output)?.[1];
+      if (port) {
+        clearTimeout(timer);
+        resolve({ child, base: `http://127.0.0.1:${port}` });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`the service exited (${code}):\n${output}`)));
+  });
+}
+
+describe('without an SDK', () => {
+  it('makes no spans but carries the request context through the job and the gRPC call', async () => {
+    const { child, base } = await startWithoutSdk();
+    try {
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const incoming = `00-${traceId}-00f067aa0ba902b7-01`;
+      const response = await fetch(`${base}/signup/zed`, { headers: { traceparent: incoming } });
+      expect(response.status).toBe(200);
+      const sent = await until('the worker to call downstream', () => downstream.hits.find((hit) => hit.url === '/sent/zed'));
+      const greeted = await until('the handler to call downstream', () => downstream.hits.find((hit) => hit.url === '/greeted/zed'));
+      // No span was made on the way, so what arrives is the incoming context itself.
+      expect(sent.headers.traceparent).toBe(incoming);
+      expect(greeted.headers.traceparent).toBe(incoming);
+    } finally {
+      child.kill();
+    }
   });
 });
