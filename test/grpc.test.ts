@@ -156,6 +156,18 @@ describe('gRPC', () => {
     await spanPair('Say');
   });
 
+  it('traces a client typed as generated code types it (an interface extending grpc.Client)', async () => {
+    sdk.reset();
+    const typed = (fixture as unknown as { typedClient(address: string): grpc.Client & { Say: (...a: unknown[]) => void } }).typedClient(echo.address);
+    try {
+      const reply = await new Promise((resolve, reject) => typed.Say({ text: 'typed' }, (e: Error | null, r: EchoMessage) => (e ? reject(e) : resolve(r))));
+      expect(reply).toEqual({ text: 'echo: typed' });
+      await spanPair('Say');
+    } finally {
+      typed.close();
+    }
+  });
+
   it('serves a call carrying malformed or no context as before, under a new root span', async () => {
     const plain = new (grpc.makeGenericClientConstructor(fixture.echoDefinition, 'echo.Echo'))(echo.address, grpc.credentials.createInsecure());
     try {
@@ -181,6 +193,7 @@ describe('gRPC', () => {
       '67 route grpc instrumented',
       '87 client grpc instrumented',
       '99 client grpc instrumented',
+      '110 client grpc instrumented',
     ]);
   });
 });
