@@ -118,6 +118,17 @@ describe('gRPC', () => {
     assertSpan(client, { name: 'echo.Echo/Throws', kind: SpanKind.CLIENT, status: SpanStatusCode.ERROR });
   });
 
+  it('ends the spans of a call past its deadline: DEADLINE_EXCEEDED on the client, CANCELLED (not an error) on the server', async () => {
+    sdk.reset();
+    const error = await new Promise<grpc.ServiceError>((resolve) =>
+      generic.Hangs!({ text: 'x' }, new grpc.Metadata(), { deadline: Date.now() + 200 }, (e: grpc.ServiceError) => resolve(e)),
+    );
+    expect(error.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    const { client, server } = await spanPair('Hangs');
+    assertSpan(client, { name: 'echo.Echo/Hangs', kind: SpanKind.CLIENT, status: SpanStatusCode.ERROR, attributes: { 'rpc.grpc.status_code': grpc.status.DEADLINE_EXCEEDED } });
+    assertSpan(server, { name: 'echo.Echo/Hangs', kind: SpanKind.SERVER, status: SpanStatusCode.UNSET, attributes: { 'rpc.grpc.status_code': grpc.status.CANCELLED } });
+  });
+
   it('traces server-streaming and bidi calls until their status', async () => {
     sdk.reset();
     const ticks: string[] = [];
@@ -190,10 +201,10 @@ describe('gRPC', () => {
   it('reports the service implementation as a grpc route and each client construction as a grpc client', () => {
     const report = JSON.parse(readFileSync(join(project, 'autotrace-report.json'), 'utf8')) as { sites: Record<string, unknown>[] };
     expect(report.sites.map((s) => [s.line, s.kind, s.framework ?? s.client, s.status].join(' '))).toEqual([
-      '67 route grpc instrumented',
-      '87 client grpc instrumented',
-      '99 client grpc instrumented',
-      '110 client grpc instrumented',
+      '71 route grpc instrumented',
+      '91 client grpc instrumented',
+      '103 client grpc instrumented',
+      '114 client grpc instrumented',
     ]);
   });
 });

@@ -207,6 +207,8 @@ function tracedHandler(handler: AnyFunction, implementation: object, traced: obj
       safely(() => endWithStatus(hop, code, SERVER_ERRORS.has(code), message, error), undefined);
     };
     const callback = args[1];
+    // A call the client cancels may never reach the callback or the stream's end.
+    if (typeof call?.once === 'function') safely(() => call.once!('cancelled', () => finish(CANCELLED)), undefined);
     if (typeof callback === 'function') {
       // Unary and client-streaming: the status is what the handler passes to its callback.
       args[1] = keepShape(function (this: unknown, ...result: unknown[]) {
@@ -222,7 +224,6 @@ function tracedHandler(handler: AnyFunction, implementation: object, traced: obj
       safely(() => {
         call.once!('error', (error: unknown) => (failed = error));
         call.once!('finish', () => (failed === undefined ? finish(OK) : finish(statusCodeOf(failed), (failed as { message?: unknown })?.message, failed)));
-        call.once!('cancelled', () => finish(CANCELLED));
       }, undefined);
     }
     try {
