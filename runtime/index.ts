@@ -11,6 +11,8 @@ export { httpRequest } from './http-client';
 export { undiciRequest } from './undici';
 export { amqpChannel } from './messaging/amqp';
 export { natsConnection } from './messaging/nats';
+export { bullmq, bullmqProcessor } from './messaging/bullmq';
+export { grpcClientOptions, grpcService } from './rpc/grpc';
 export { VERSION } from './version';
 // The run-time net starts on load (AUTOTRACE_NET=off leaves it out): see runtime/net/index.ts.
 import './net';

@@ -26,12 +26,14 @@ import {
   registrationValueByImports,
   uncertainSiteByImports,
 } from './recognise-imports';
+import { argumentRuleByImports, constructedWith, literalArgument, matchArgumentRule } from './recognise-arguments';
 import type { SiteRecord } from './report';
 import {
   CLIENT_CALL_RULES,
   GLOBAL_CLIENT_RULES,
   mayCreateApps,
   type AppFactoryRule,
+  type ArgumentRule,
   type ClientCallRule,
   type CallSiteKind,
   type ClientInstanceRule,
@@ -52,7 +54,8 @@ export type Action =
   | { readonly type: 'wrapApp'; readonly rule: AppFactoryRule; readonly site: SiteInfo | undefined }
   | { readonly type: 'redirectGlobal'; readonly rule: GlobalClientRule; readonly site: SiteInfo }
   | { readonly type: 'callThrough'; readonly rule: ClientCallRule; readonly site: SiteInfo }
-  | { readonly type: 'callOnFacade'; readonly rule: ClientInstanceRule; readonly site: SiteInfo };
+  | { readonly type: 'callOnFacade'; readonly rule: ClientInstanceRule; readonly site: SiteInfo }
+  | { readonly type: 'wrapArgumentAt'; readonly rule: ArgumentRule; readonly index: number; readonly site: SiteInfo };
 
 export interface FilePlan {
   readonly records: readonly SiteRecord[];
@@ -133,6 +136,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     const receiver = ts_.isPropertyAccessExpression(callee) ? callee.expression : callee;
     const registration = ask((r) => matchRegistration(r, call), () => registrationByImports(ts_, call), receiver);
     if (registration) return visitRegistration(call, registration.match, registration.by, optedOut);
+    if (visitArgumentRule(call, optedOut)) return;
     if (checksFactories && visitFactory(call, optedOut)) return;
     const global = ask((r) => matchGlobalClient(r, call), () => globalClientByImports(ts_, callee), callee);
     const client = global ? undefined : ask((r) => matchClientCall(r, call), () => clientCallByImports(ts_, callee), callee);
@@ -142,8 +146,10 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     if (found && clientName !== undefined) {
       const kind = callSiteKind(client?.match.kind ?? instance?.match.rule.kind, call, ts_);
       const destinations = instance?.match.rule.destination;
-      const facts = destinations ? destinationFacts(ts_, call, destinations) : clientFacts(core, call, instance !== undefined);
-      const fields = { kind, client: clientName, ...facts, recogniser: found.by };
+      const fromConstructor = instance?.match.rule.destinationFromConstructor === true;
+      const destination = fromConstructor ? constructedWith(ts_, typed?.checker, instance!.match.instance) : undefined;
+      const facts = destinations ? destinationFacts(ts_, call, destinations) : fromConstructor ? {} : clientFacts(core, call, instance !== undefined);
+      const fields = { kind, client: clientName, ...facts, ...(destination !== undefined ? { destination } : {}), recogniser: found.by };
       if (instance && isRuntimeCall(core, instance.match.instance)) return site(call, fields, optedOut); // traced already
       if (isOptionalCall(ts_, call)) {
         const what = `optional call ${call.expression.getText()}?.(…)`;
@@ -191,6 +197,44 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
       if (!isRuntimeCall(core, value)) sites.set(index, handlerSite(core, original, ownName(ts_, original), match.mountPath));
     }
     site(call, fields, optedOut, sites.size > 0 ? { type: 'wrapArguments', rule, sites } : undefined);
+  };
+
+  /**
+   * `new Worker(queue, processor)`, `server.addService(service, implementation)`, `new Client(address, credentials)`:
+   * true when an argument rule matches (recorded, and its argument wrapped unless it already is, or is a black box).
+   */
+  const visitArgumentRule = (node: ts.CallExpression | ts.NewExpression, optedOut: OptOut | undefined): boolean => {
+    const found = ask((r) => matchArgumentRule(r, node), () => argumentRuleByImports(ts_, node), ts_.isNewExpression(node) ? node.expression : receiverOf(ts_, node));
+    if (!found) return false;
+    const rule = found.match;
+    const args = node.arguments ?? [];
+    const destination = rule.destinationArgument !== undefined ? literalArgument(ts_, typed?.checker, args[rule.destinationArgument]) : undefined;
+    const fields: SiteFields = {
+      kind: rule.kind,
+      ...(rule.framework !== undefined ? { framework: rule.framework } : {}),
+      ...(rule.client !== undefined ? { client: rule.client } : {}),
+      ...(destination !== undefined ? { destination } : {}),
+      recogniser: found.by,
+    };
+    const argument = args[rule.argument];
+    // `new Worker(name)` has no processor; `new C` without parentheses or with too few arguments is left alone.
+    const absentAndAdded = argument === undefined && rule.whenAbsent === true && node.arguments !== undefined && args.length === rule.argument;
+    if (!argument && !absentAndAdded) return true;
+    if (argument && (ts_.isSpreadElement(argument) || args.slice(0, rule.argument).some((a) => ts_.isSpreadElement(a)))) {
+      unsupported(node, { ...fields, what: `${shortText(node)} with spread arguments`, why: 'the argument to trace cannot be told where it is written' }, optedOut);
+      return true;
+    }
+    if (argument && isRuntimeCall(core, argument)) {
+      site(node, fields, optedOut);
+      return true;
+    }
+    if (argument && rule.textIsBlackBox !== undefined && isText(ts_, typed?.checker, argument)) {
+      unsupported(node, { ...fields, what: `${shortText(argument)} given to ${shortText(node.expression)}`, why: rule.textIsBlackBox }, optedOut);
+      return true;
+    }
+    const info = handlerSite(core, argument ?? node, argument ? ownName(ts_, argument) : undefined, undefined);
+    site(node, fields, optedOut, { type: 'wrapArgumentAt', rule, index: rule.argument, site: info });
+    return true;
   };
 
   /** `express()`, `new Koa()`: true when the node is an app factory (recorded, and wrapped unless it already is). */
@@ -243,7 +287,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     const untraced = matchUntracedImport(ts_, node);
     if (untraced) untracedImports.push({ node, match: untraced, optedOut });
     if (ts_.isCallExpression(node)) visitCall(node, optedOut);
-    else if (ts_.isNewExpression(node) && !(checksFactories && visitFactory(node, optedOut))) {
+    else if (ts_.isNewExpression(node) && !(checksFactories && visitFactory(node, optedOut)) && !visitArgumentRule(node, optedOut)) {
       const black = matchUnsupportedClient(ts_, typed, node);
       if (black) unsupported(node, black, optedOut);
     }
@@ -416,6 +460,21 @@ function handlerProperty(ts_: typeof ts, options: ts.ObjectLiteralExpression, na
       property.name.text === name &&
       (ts_.isPropertyAssignment(property) || ts_.isShorthandPropertyAssignment(property) || ts_.isMethodDeclaration(property)),
   );
+}
+
+/** The receiver of a method call (`server` in `server.addService(…)`), or the callee of a plain call. */
+function receiverOf(ts_: typeof ts, call: ts.CallExpression): ts.Expression {
+  return ts_.isPropertyAccessExpression(call.expression) ? call.expression.expression : call.expression;
+}
+
+/** A path or URL rather than a function: a string or template literal, or a value the checker types as text or URL. */
+function isText(ts_: typeof ts, checker: ts.TypeChecker | undefined, node: ts.Expression): boolean {
+  if (ts_.isStringLiteralLike(node) || ts_.isTemplateExpression(node)) return true;
+  if (ts_.isNewExpression(node) && ts_.isIdentifier(node.expression) && node.expression.text === 'URL') return true;
+  if (!checker) return false;
+  const type = checker.getTypeAtLocation(node);
+  const members = type.isUnion() ? type.types : [type];
+  return members.every((member) => (member.flags & ts_.TypeFlags.StringLike) !== 0 || member.getSymbol()?.getName() === 'URL');
 }
 
 /** `f?.()`, `x?.f()`: a call that may not happen. */

@@ -12,6 +12,7 @@ import {
   redirectCall,
   runtimeImport,
   wrapArgument,
+  wrapArgumentAt,
   wrapProperty,
   wrapResult,
 } from './rewrite';
@@ -157,6 +158,8 @@ function transformSourceFile(core: Core, context: ts.TransformationContext, file
         return callThrough(ts_, factory, action.rule.callThrough, visited as ts.CallExpression, node as ts.CallExpression, action.site);
       case 'callOnFacade':
         return callOnFacade(ts_, factory, action.rule.wrapWith, visited as ts.CallExpression, node as ts.CallExpression, action.site);
+      case 'wrapArgumentAt':
+        return wrapArgumentAt(ts_, factory, action.rule.wrapWith, visited as ts.CallExpression | ts.NewExpression, node as ts.CallExpression | ts.NewExpression, action.index, action.site);
     }
   };
 

@@ -73,6 +73,16 @@ function edit(ts_: typeof ts, file: ts.SourceFile, text: MagicString, node: ts.N
       text.overwrite(paren, paren + 1, call.arguments.length > 0 ? ', ' : '');
       return;
     }
+    case 'wrapArgumentAt': {
+      const call = node as ts.CallExpression | ts.NewExpression;
+      const args = call.arguments!;
+      const argument = args[action.index];
+      if (argument) return wrap(argument, action.rule.wrapWith, action.site);
+      // `new Client(address, credentials)` → `new Client(address, credentials, __autotrace.w(void 0, site))`.
+      const separator = args.length === 0 || args.hasTrailingComma ? '' : ', ';
+      text.appendLeft(args.end, `${separator}${RUNTIME_BINDING}.${action.rule.wrapWith}(void 0, ${siteText(action.site)})`);
+      return;
+    }
     case 'callOnFacade': {
       // `api.get(a)` → `__autotrace.axios(site, api).get(a)`; `api(a)` → `__autotrace.axios(site, api)(a)`.
       const call = node as ts.CallExpression;

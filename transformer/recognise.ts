@@ -153,7 +153,7 @@ export function matchClientInstance(r: Recogniser, call: ts.CallExpression): Cli
   }
   if (!r.ts.isIdentifier(callee) && !r.ts.isPropertyAccessExpression(callee)) return undefined;
   // Any call could be a callable instance, so this asks the checker about most calls: only when axios is there.
-  if (!CLIENT_INSTANCE_RULES.some((candidate) => r.hasPackage(candidate.typesPackage))) return undefined;
+  if (!CLIENT_INSTANCE_RULES.some((candidate) => candidate.callableIn.length > 0 && r.hasPackage(candidate.typesPackage))) return undefined;
   const typeName = r.checker.getTypeAtLocation(callee).getSymbol()?.getName();
   const rule = CLIENT_INSTANCE_RULES.find((candidate) => typeName !== undefined && candidate.callableIn.includes(typeName));
   if (!rule) return undefined;

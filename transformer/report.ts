@@ -27,8 +27,9 @@ export interface SiteRecord {
   /** A client call's URL path template. */
   readonly urlTemplate?: string;
   /**
-   * A producer's or consumer's destination (queue, `exchange[:routing key]`, subject) or a broker request's subject,
-   * where the source writes it as a string literal.
+   * Where a producer sends or a consumer receives (a queue, `exchange[:routing key]`, a subject, a BullMQ queue) or a
+   * broker request's subject, where the source writes it as a string literal (for BullMQ also the literal given to the
+   * `new Queue(…)` or `new Worker(…)` that made the instance).
    */
   readonly destination?: string;
   readonly status: SiteStatus;

@@ -53,6 +53,29 @@ export function wrapArgument(
 }
 
 /**
+ * Transforms the argument at `index` of a call or `new` into `__autotrace.w(argument, site)`; an absent one (the
+ * arguments stop just before it) is added as `__autotrace.w(void 0, site)`: `new Client(address, credentials)`.
+ */
+export function wrapArgumentAt(
+  ts_: typeof ts,
+  factory: ts.NodeFactory,
+  wrapper: RuntimeExport,
+  node: ts.CallExpression | ts.NewExpression,
+  original: ts.CallExpression | ts.NewExpression,
+  index: number,
+  site: SiteInfo,
+): ts.CallExpression | ts.NewExpression {
+  const args = [...(node.arguments ?? [])];
+  const originalArgument = original.arguments?.[index];
+  args[index] = originalArgument
+    ? wrapArgument(ts_, factory, wrapper, args[index]!, originalArgument, site)
+    : located(ts_, factory.createCallExpression(runtimeMember(factory, wrapper), undefined, [factory.createVoidZero(), siteLiteral(factory, site)]), original);
+  return ts_.isNewExpression(node)
+    ? factory.updateNewExpression(node, node.expression, node.typeArguments, args)
+    : factory.updateCallExpression(node, node.expression, node.typeArguments, args);
+}
+
+/**
  * Transforms `{ url, handler: h }` into `{ url, handler: __autotrace.fastifyHandler(h) }`; a shorthand `{ handler }`
  * and a method `{ handler(req, reply) {} }` become the same property assignment (a method's body becomes a function
  * expression's: route handlers do not use `super`).

@@ -15,7 +15,7 @@ export function sitesByFile(report: Report): Map<string, SiteRecord[]> {
 
 /** What a site is, in a few words: `route express GET /users/:id`, `client fetch /users/{id}`. */
 export function describeSite(site: SiteRecord): string {
-  return [site.kind, site.framework ?? site.client, site.method, site.route ?? site.urlTemplate].filter(Boolean).join(' ');
+  return [site.kind, site.framework ?? site.client, site.method, site.route ?? site.urlTemplate ?? site.destination].filter(Boolean).join(' ');
 }
 
 export function formatTable(report: Report): string {

@@ -1,9 +1,12 @@
 import { CLIENT_RULES } from './clients';
 import { DATASTORE_RULES } from './datastores';
+import { JOB_RULES } from './jobs';
 import { MESSAGING_RULES } from './messaging';
+import { RPC_RULES } from './rpc';
 import { SERVER_RULES } from './servers';
 import type {
   AppFactoryRule,
+  ArgumentRule,
   ClientCallRule,
   ClientInstanceRule,
   GlobalClientRule,
@@ -22,7 +25,7 @@ import type {
 
 export type * from './types';
 
-const AREAS: readonly RuleSet[] = [SERVER_RULES, CLIENT_RULES, MESSAGING_RULES, DATASTORE_RULES];
+const AREAS: readonly RuleSet[] = [SERVER_RULES, CLIENT_RULES, MESSAGING_RULES, JOB_RULES, RPC_RULES, DATASTORE_RULES];
 
 function rows<T>(pick: (area: RuleSet) => readonly T[] | undefined): readonly T[] {
   return AREAS.flatMap((area) => pick(area) ?? []);
@@ -36,6 +39,8 @@ export const APP_FACTORY_RULES: readonly AppFactoryRule[] = rows((area) => area.
 export const GLOBAL_CLIENT_RULES: readonly GlobalClientRule[] = rows((area) => area.globalClients);
 export const CLIENT_CALL_RULES: readonly ClientCallRule[] = rows((area) => area.clientCalls);
 export const CLIENT_INSTANCE_RULES: readonly ClientInstanceRule[] = rows((area) => area.clientInstances);
+/** Calls and `new`s one argument of which is wrapped where it is written (a job processor, a service implementation). */
+export const ARGUMENT_RULES: readonly ArgumentRule[] = rows((area) => area.wrappedArguments);
 /** Clients autotrace sees but does not trace yet: their calls are black boxes, listed in the report as unsupported. */
 export const UNSUPPORTED_CLIENT_RULES: readonly UnsupportedClientRule[] = rows((area) => area.unsupportedClients);
 /**
@@ -61,6 +66,7 @@ export const RUNTIME_BINDING = '__autotrace';
 
 const methodNames = new Set(REGISTRATION_RULES.flatMap((rule) => rule.methods));
 const globalNames = new Set(GLOBAL_CLIENT_RULES.map((rule) => rule.global));
+const argumentMethodNames = new Set(ARGUMENT_RULES.flatMap((rule) => (rule.on === 'construct' ? [] : rule.on.methods)));
 const clientNames = new Set([
   ...CLIENT_CALL_RULES.flatMap((rule) => rule.functions),
   ...CLIENT_INSTANCE_RULES.flatMap((rule) => rule.methods),
@@ -69,6 +75,11 @@ const clientNames = new Set([
 /** Cheap first filter for client calls made by name: `request(...)`, `http.get(...)`, `api.post(...)`. */
 export function isCandidateClientName(name: string): boolean {
   return clientNames.has(name);
+}
+
+/** Cheap first filter for argument rules on calls: `server.addService(…)`. */
+export function isCandidateArgumentMethod(name: string): boolean {
+  return argumentMethodNames.has(name);
 }
 
 /** Cheap first filter before any checker call: is this a method name some rule registers with? */

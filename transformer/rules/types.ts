@@ -85,6 +85,38 @@ export interface ClientInstanceRule {
    * `publish(exchange, routingKey)`); none when any is not a literal. Its sites carry no URL template.
    */
   readonly destination?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * The report's `destination` is the literal first argument of the `new` that made the instance, where the build
+   * sees it (`const emails = new Queue('emails')`, then `emails.add(…)`).
+   */
+  readonly destinationFromConstructor?: boolean;
+}
+
+/**
+ * A call or `new` one argument of which is wrapped where it is written, whatever its type: a job processor
+ * (`new Worker(queue, processor, opts)`), a service implementation (`server.addService(service, implementation)`),
+ * a client's options (`new Client(address, credentials, options)`). Recognised by the declaration of the signature
+ * the checker resolves (a constructor, a construct signature or a method) in one of `declaredIn` (a class, interface
+ * or type alias) in a file owned by `typesPackage`.
+ */
+export interface ArgumentRule {
+  /** What its sites are in the report: an RPC handler is a route; a processor a consumer; a client a client. */
+  readonly kind: 'route' | CallSiteKind;
+  readonly framework?: string;
+  readonly client?: string;
+  readonly typesPackage: string;
+  readonly declaredIn: readonly string[];
+  /** `new` of the class (or of a value with the construct signature), or calls of these methods. */
+  readonly on: 'construct' | { readonly methods: readonly string[] };
+  /** The argument's position: it becomes `__autotrace.<wrapWith>(argument, site)`. */
+  readonly argument: number;
+  /** An absent argument is added (`__autotrace.<wrapWith>(void 0, site)`) when exactly the ones before it are given. */
+  readonly whenAbsent?: boolean;
+  readonly wrapWith: RuntimeExport;
+  /** The report's `destination` is this argument's literal value (a queue name). */
+  readonly destinationArgument?: number;
+  /** When the argument is text (a path or URL: a sandboxed processor), the site is a black box for this reason. */
+  readonly textIsBlackBox?: string;
 }
 
 /** A call to a global HTTP client function, redirected to the runtime's traced stand-in. */
@@ -137,6 +169,7 @@ export interface RuleSet {
   readonly globalClients?: readonly GlobalClientRule[];
   readonly clientCalls?: readonly ClientCallRule[];
   readonly clientInstances?: readonly ClientInstanceRule[];
+  readonly wrappedArguments?: readonly ArgumentRule[];
   readonly unsupportedClients?: readonly UnsupportedClientRule[];
   readonly tracedModules?: Readonly<Record<string, TracedModule>>;
   readonly valueKinds?: Readonly<Record<string, ValueKind>>;
