@@ -153,7 +153,7 @@ export function matchClientInstance(r: Recogniser, call: ts.CallExpression): Cli
   }
   if (!r.ts.isIdentifier(callee) && !r.ts.isPropertyAccessExpression(callee)) return undefined;
   // Any call could be a callable instance, so this asks the checker about most calls: only when axios is there.
-  if (!CLIENT_INSTANCE_RULES.some((candidate) => r.hasPackage(candidate.typesPackage))) return undefined;
+  if (!CLIENT_INSTANCE_RULES.some((candidate) => candidate.callableIn.length > 0 && r.hasPackage(candidate.typesPackage))) return undefined;
   const typeName = r.checker.getTypeAtLocation(callee).getSymbol()?.getName();
   const rule = CLIENT_INSTANCE_RULES.find((candidate) => typeName !== undefined && candidate.callableIn.includes(typeName));
   if (!rule) return undefined;
@@ -172,6 +172,13 @@ function ownerName(r: Recogniser, declaration: ts.Declaration): string | undefin
   let owner: ts.Node = declaration.parent;
   if (r.ts.isModuleBlock(owner)) owner = owner.parent;
   if (r.ts.isInterfaceDeclaration(owner) || r.ts.isClassDeclaration(owner)) return owner.name?.text;
+  if (r.ts.isTypeLiteralNode(owner)) {
+    // A mixin's members (mysql2's `declare function QueryableBase(Base): { new (…): { query(…) } } & T`) are owned by
+    // the function that declares the type.
+    let up: ts.Node = owner;
+    while (!r.ts.isSourceFile(up) && !r.ts.isFunctionDeclaration(up)) up = up.parent;
+    return r.ts.isFunctionDeclaration(up) ? up.name?.text : undefined;
+  }
   if (r.ts.isModuleDeclaration(owner)) return owner.name.text;
   if (r.ts.isSourceFile(owner) && r.ts.isExternalModule(owner)) return '(module)';
   return undefined;
