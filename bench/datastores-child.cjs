@@ -1,0 +1,69 @@
+// One process of bench/datastores.mjs, run by the Node under test: the same pg query, untraced and through autotrace's
+// facade (SQL as a literal, facts from the build; SQL built at run time, facts from the cached summariser), inside one
+// active span as in a request, with a real SDK (spans ended and dropped by a no-op exporter). CPU time per query of
+// this process (process.cpuUsage), rounds interleaved across the variants; prints the per-round figures as JSON.
+'use strict';
+const { context, trace } = require('@opentelemetry/api');
+const { BasicTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+const { Pool } = require('pg');
+const runtime = require('../dist/runtime/index.js');
+
+const [port, queries, rounds] = process.argv.slice(2).map(Number);
+const exporter = { export: (spans, done) => done({ code: 0 }), shutdown: async () => {} };
+const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+trace.setGlobalTracerProvider(provider);
+
+const SQL = 'SELECT id, name FROM items WHERE id = $1';
+// What the build emits for `pool.query('SELECT id, name FROM items WHERE id = $1', [id])` at a site.
+const site = () => ({ file: 'src/items.ts', line: 12, column: 9, function: 'load', querySummary: 'SELECT items', queryOperation: 'SELECT', queryCollection: 'items' });
+const dynamicSite = () => ({ file: 'src/items.ts', line: 20, column: 9, function: 'search' });
+const columns = 'id, name';
+
+const tracer = trace.getTracer('bench');
+const VARIANTS = {
+  untraced: (pool, id) => pool.query(SQL, [id]),
+  // What any instrumentation pays the SDK at least: one span with these attributes, started and ended by hand.
+  'hand-written span (reference)': async (pool, id) => {
+    const span = tracer.startSpan('SELECT items', {
+      kind: 2,
+      attributes: { 'db.system.name': 'postgresql', 'db.namespace': 'postgres', 'db.query.summary': 'SELECT items', 'db.query.text': SQL, 'server.address': '127.0.0.1', 'server.port': port },
+    });
+    try {
+      return await context.with(trace.setSpan(context.active(), span), () => pool.query(SQL, [id]));
+    } finally {
+      span.end();
+    }
+  },
+  'traced, literal SQL': (pool, id) => runtime.pg(site(), pool).query(SQL, [id]),
+  'traced, SQL built at run time': (pool, id) => runtime.pg(dynamicSite(), pool).query(`SELECT ${columns} FROM items WHERE id = $1`, [id]),
+};
+
+async function main() {
+  const pool = new Pool({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', max: 1 });
+  await pool.query('CREATE TABLE IF NOT EXISTS items (id int PRIMARY KEY, name text)');
+  await pool.query("INSERT INTO items VALUES (1, 'lamp') ON CONFLICT DO NOTHING");
+  const parent = trace.getTracer('bench').startSpan('GET /items/:id');
+  const inRequest = trace.setSpan(context.active(), parent);
+  const run = (variant, count) =>
+    context.with(inRequest, async () => {
+      for (let i = 0; i < count; i++) await VARIANTS[variant](pool, 1);
+    });
+  for (const variant of Object.keys(VARIANTS)) await run(variant, Math.min(queries, 500)); // warm-up
+  const perQuery = Object.fromEntries(Object.keys(VARIANTS).map((v) => [v, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const variant of Object.keys(VARIANTS)) {
+      const start = process.cpuUsage();
+      await run(variant, queries);
+      const used = process.cpuUsage(start);
+      perQuery[variant].push((used.user + used.system) / queries);
+    }
+  }
+  parent.end();
+  await pool.end();
+  process.stdout.write(JSON.stringify({ node: process.version, perQuery }));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
