@@ -8,10 +8,11 @@ const { BasicTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk
 const { Pool } = require('pg');
 const runtime = require('../dist/runtime/index.js');
 
-const [port, queries, rounds] = process.argv.slice(2).map(Number);
+const [port, queries, rounds] = process.argv.slice(2, 5).map(Number);
+// `nosdk`: no SDK registered, as in a service that records nothing (the facade then only checks).
+const withSdk = process.argv[5] !== 'nosdk';
 const exporter = { export: (spans, done) => done({ code: 0 }), shutdown: async () => {} };
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-trace.setGlobalTracerProvider(provider);
+if (withSdk) trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
 
 const SQL = 'SELECT id, name FROM items WHERE id = $1';
 // What the build emits for `pool.query('SELECT id, name FROM items WHERE id = $1', [id])` at a site.
@@ -20,7 +21,7 @@ const dynamicSite = () => ({ file: 'src/items.ts', line: 20, column: 9, function
 const columns = 'id, name';
 
 const tracer = trace.getTracer('bench');
-const VARIANTS = {
+const ALL_VARIANTS = {
   untraced: (pool, id) => pool.query(SQL, [id]),
   // What any instrumentation pays the SDK at least: one span with these attributes, started and ended by hand.
   'hand-written span (reference)': async (pool, id) => {
@@ -37,6 +38,10 @@ const VARIANTS = {
   'traced, literal SQL': (pool, id) => runtime.pg(site(), pool).query(SQL, [id]),
   'traced, SQL built at run time': (pool, id) => runtime.pg(dynamicSite(), pool).query(`SELECT ${columns} FROM items WHERE id = $1`, [id]),
 };
+
+const VARIANTS = withSdk
+  ? ALL_VARIANTS
+  : { untraced: ALL_VARIANTS.untraced, 'traced, literal SQL': ALL_VARIANTS['traced, literal SQL'] };
 
 async function main() {
   const pool = new Pool({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', max: 1 });
@@ -60,7 +65,7 @@ async function main() {
   }
   parent.end();
   await pool.end();
-  process.stdout.write(JSON.stringify({ node: process.version, perQuery }));
+  process.stdout.write(JSON.stringify({ node: process.version, withSdk, perQuery }));
 }
 
 main().catch((error) => {

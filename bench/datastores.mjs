@@ -2,7 +2,8 @@
 // real PostgreSQL, untraced vs through autotrace's facade (literal SQL: facts from the build; SQL built at run time:
 // facts from the summariser's cache), with a real SDK and the query inside an active span, as in a request. Rounds
 // are interleaved across the variants in one process (bench/datastores-child.cjs); medians with min–max per variant,
-// and the median of the per-round differences to untraced. On Node 20 (this process's) and Node 24 (bench/node24).
+// and the median of the per-round differences to untraced; then the same without an SDK. On Node 20 (this process's)
+// and Node 24 (bench/node24).
 //
 //   node bench/datastores.mjs [--node PATH] [--queries N] [--rounds N]
 import { execFileSync } from 'node:child_process';
@@ -24,10 +25,11 @@ const { startPostgres } = await tsImport('../test/helpers/real-servers.ts', impo
 const server = await startPostgres(PORT);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 try {
-  for (const node of nodes) {
-    const out = execFileSync(node, [join(here, 'datastores-child.cjs'), String(PORT), String(QUERIES), String(ROUNDS)], { encoding: 'utf8' });
+  for (const node of nodes) for (const sdk of ['sdk', 'nosdk']) {
+    const out = execFileSync(node, [join(here, 'datastores-child.cjs'), String(PORT), String(QUERIES), String(ROUNDS), sdk], { encoding: 'utf8' });
     const { node: version, perQuery } = JSON.parse(out);
-    console.log(`pg query, client-process CPU per query, µs: median [min–max] of ${ROUNDS} interleaved rounds of ${QUERIES} queries (Node ${version}):`);
+    const what = sdk === 'sdk' ? 'with an SDK' : 'no SDK';
+    console.log(`pg query, client-process CPU per query, µs, ${what}: median [min–max] of ${ROUNDS} interleaved rounds of ${QUERIES} queries (Node ${version}):`);
     for (const [variant, values] of Object.entries(perQuery)) {
       const extra = variant === 'untraced' ? '' : `   +${median(values.map((v, i) => v - perQuery.untraced[i])).toFixed(1)} µs vs untraced`;
       console.log(`  ${variant.padEnd(30)} ${median(values).toFixed(1).padStart(6)} [${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}]${extra}`);

@@ -240,13 +240,14 @@ describe('the pg and mysql2 facades, called directly', () => {
       sdk.reset();
       const parent = trace.getTracer('test').startSpan('parent');
       await context.with(trace.setSpan(context.active(), parent), async () => {
-        const seen = await new Promise<{ self: unknown; args: unknown[] }>((resolve) => {
-          const callback = function (this: unknown, ...args: unknown[]) {
-            resolve({ self: this, args });
-          };
+        const seen = await new Promise<{ args: unknown[]; active: string | undefined }>((resolve) => {
+          const callback = (...args: unknown[]) => resolve({ args, active: trace.getActiveSpan()?.spanContext().spanId });
           runtime.mysql(undefined, pool).query('SELECT * FROM nowhere', callback as never);
         });
         expect((seen.args[0] as { errno?: number }).errno).toBe(1146);
+        // The callback runs in the caller's context (mysql2 calls back from its connection's), so its own queries
+        // are the request's children.
+        expect(seen.active).toBe(parent.spanContext().spanId);
         const rejected = await (runtime.pg(undefined, pgPool).query('SELECT * FROM nowhere') as Promise<unknown>).catch((error: unknown) => error);
         expect(rejected).toBeInstanceOf(Error);
         expect((rejected as { code?: string }).code).toBe('42P01');

@@ -27,6 +27,8 @@ export interface DbCall {
   readonly span: Span;
   /** The span as the parent: where the driver's call runs. */
   readonly context: Context;
+  /** The caller's context: where its callback runs (a driver calls back from its socket's context, not the caller's). */
+  readonly parent: Context;
 }
 
 /**
@@ -47,7 +49,7 @@ export function startDbCall(site: DatastoreSite | undefined, describe: () => { n
     const { name, attributes } = describe();
     siteAttributes(site, attributes);
     const span = currentTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
-    return { span, context: trace.setSpan(parent, span) };
+    return { span, context: trace.setSpan(parent, span), parent };
   }, undefined);
 }
 
@@ -83,7 +85,7 @@ type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 /**
  * Runs `invoke(args)` under the span and ends the span once, by whichever way the driver reports: a callback (the last
  * argument, when it is a function: replaced in a copy of the argument list by one that ends the span and calls it with
- * the same `this` and arguments), else the returned value: an event emitter (its `emit` is wrapped to see `error` and
+ * the same `this` and arguments, in the caller's context, so a query made in it has the request as its parent), else the returned value: an event emitter (its `emit` is wrapped to see `error` and
  * `end` pass, adding no listener, so an unobserved error still throws as before), or a promise (followed by `then`,
  * which settles with the same value or rejection reason). A synchronous throw ends the span and is rethrown unchanged.
  */
@@ -100,7 +102,7 @@ export function runDbCall(call: DbCall, args: readonly unknown[], invoke: (args:
   if (typeof callback === 'function') {
     list[last] = function (this: unknown, ...results: unknown[]) {
       end(results[0]);
-      return (callback as AnyFunction).apply(this, results);
+      return context.with(call.parent, () => (callback as AnyFunction).apply(this, results));
     };
   }
   let result: unknown;
