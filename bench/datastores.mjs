@@ -23,6 +23,7 @@ const nodes = args.includes('--node') ? [option('--node')] : [process.execPath, 
 
 const { startPostgres } = await tsImport('../test/helpers/real-servers.ts', import.meta.url);
 const server = await startPostgres(PORT);
+const signed = (value) => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(1)}`;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 try {
   for (const node of nodes) for (const sdk of ['sdk', 'nosdk']) {
@@ -31,7 +32,7 @@ try {
     const what = sdk === 'sdk' ? 'with an SDK' : 'no SDK';
     console.log(`pg query, client-process CPU per query, µs, ${what}: median [min–max] of ${ROUNDS} interleaved rounds of ${QUERIES} queries (Node ${version}):`);
     for (const [variant, values] of Object.entries(perQuery)) {
-      const extra = variant === 'untraced' ? '' : `   +${median(values.map((v, i) => v - perQuery.untraced[i])).toFixed(1)} µs vs untraced`;
+      const extra = variant === 'untraced' ? '' : `   ${signed(median(values.map((v, i) => v - perQuery.untraced[i])))} µs vs untraced`;
       console.log(`  ${variant.padEnd(30)} ${median(values).toFixed(1).padStart(6)} [${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}]${extra}`);
     }
   }

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { cachedSqlFacts, sqlFacts } from '../runtime/datastores/sql-summary';
 import { dbSpanName } from '../runtime/datastores/span';
 import { parseOptions } from '../transformer/options';
+import { typescript } from './helpers/compile';
+import { requireFromRepo } from './helpers/paths';
 
 // The one SQL summariser the build and the runtime share: what it names a statement (db.query.summary, operation,
 // table) and what it leaves of its text (db.query.text: every literal a `?`, comments gone).
@@ -113,5 +115,31 @@ describe('span names and the datastoreSpans option', () => {
     expect(() => parseOptions({ datastoreSpans: true })).toThrow(
       'autotrace: invalid plugin option "datastoreSpans" in compilerOptions.plugins: expected "in-trace" (the default: only inside a trace) or "always", got boolean true',
     );
+  });
+});
+
+describe('datastore sites without a type checker (import tracking)', () => {
+  const { transformModule } = requireFromRepo('./dist/transformer/javascript.js') as typeof import('../transformer/javascript');
+
+  it('follows pg and mysql2 from their imports, with the build facts of literal SQL', () => {
+    const output = transformModule(typescript, {
+      fileName: '/project/src/module.ts',
+      projectRoot: '/project',
+      code: `
+import { Pool, type PoolClient } from 'pg';
+import mysql from 'mysql2/promise';
+const pool = new Pool();
+const my = mysql.createPool({});
+export async function load(client: PoolClient, id: number) {
+  await pool.query('SELECT * FROM items WHERE id = $1', [id]);
+  await client.query({ text: "UPDATE items SET seen = 'yes'" });
+  await my.execute('DELETE FROM carts WHERE id = ?', [id]);
+}
+`,
+    });
+    const sites = (output?.records ?? []).filter((r) => r.kind === 'datastore').map((r) => `${r.line} ${r.client} ${r.querySummary} ${r.status}`);
+    expect(sites).toEqual(['7 pg SELECT items instrumented', '8 pg UPDATE items instrumented', '9 mysql2 DELETE carts instrumented']);
+    expect(output?.code).toContain('__autotrace.pg({ file: "src/module.ts", line: 8, column: 9, function: "load", querySummary: "UPDATE items", queryOperation: "UPDATE", queryCollection: "items", queryText: "UPDATE items SET seen = ?" }, client).query(');
+    expect(output?.code).toContain('__autotrace.mysql({');
   });
 });

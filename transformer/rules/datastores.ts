@@ -17,4 +17,32 @@ export const DATASTORE_RULES: RuleSet = {
     mysql2: { client: 'mysql2' },
     'mysql2/promise': { client: 'mysql2' },
   },
+  // Without a checker (one file at a time, bundlers, the load-time hook): `new Pool()`, `new pg.Client()`,
+  // `mysql.createPool()` and parameters typed `Pool`, `PoolClient`, `Connection` are followed by their imports.
+  valueKinds: {
+    pg: { members: { Pool: 'pg.Pool', Client: 'pg.Client' } },
+    'pg.Pool': { construct: 'pg.pool' },
+    'pg.Client': { construct: 'pg.client' },
+    'pg.pool': { is: { typesPackage: '@types/pg', owner: 'Pool' } },
+    'pg.client': { is: { typesPackage: '@types/pg', owner: 'ClientBase' } },
+    mysql2: { members: { createPool: 'mysql2.create', createConnection: 'mysql2.create' } },
+    'mysql2/promise': { members: { createPool: 'mysql2.create' } },
+    'mysql2.create': { call: 'mysql2.queryable' },
+    'mysql2.queryable': { is: { typesPackage: 'mysql2', owner: 'QueryableBase' } },
+  },
+  moduleKinds: {
+    pg: {
+      values: { '*': 'pg', default: 'pg', Pool: 'pg.Pool', Client: 'pg.Client' },
+      types: { Pool: 'pg.pool', Client: 'pg.client', PoolClient: 'pg.client', ClientBase: 'pg.client' },
+    },
+    mysql2: {
+      values: { '*': 'mysql2', default: 'mysql2', createPool: 'mysql2.create', createConnection: 'mysql2.create' },
+      types: { Pool: 'mysql2.queryable', Connection: 'mysql2.queryable', PoolConnection: 'mysql2.queryable' },
+    },
+    // mysql2/promise's createConnection returns a promise: only pools and typed parameters are followed.
+    'mysql2/promise': {
+      values: { '*': 'mysql2/promise', default: 'mysql2/promise', createPool: 'mysql2.create' },
+      types: { Pool: 'mysql2.queryable', Connection: 'mysql2.queryable', PoolConnection: 'mysql2.queryable' },
+    },
+  },
 };
