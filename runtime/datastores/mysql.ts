@@ -1,4 +1,5 @@
 import { DB_SYSTEM_NAME_VALUE_MYSQL } from '@opentelemetry/semantic-conventions';
+import { canRecord } from '../bootstrap';
 import { safely } from '../safe';
 import type { DatastoreSite } from './span';
 import { portOf, tracedQuery, type Endpoint, type SqlDriver } from './sql-call';
@@ -49,9 +50,10 @@ function sqlOf(first: unknown): unknown {
   return first !== null && typeof first === 'object' ? safely(() => (first as { sql?: unknown }).sql, undefined) : undefined;
 }
 
-/** The facade for one call on a mysql2 Connection, Pool or PoolConnection; anything else is returned as it is. */
+/** The facade for one call on a mysql2 Connection, Pool or PoolConnection; anything else (or any receiver, without an SDK) is returned as it is. */
 export function mysql<R>(site: DatastoreSite | undefined, receiver: R): R {
-  if (receiver === null || typeof receiver !== 'object' || typeof (receiver as Partial<Queryable>).query !== 'function') return receiver;
+  // Without an SDK the call is made on the receiver itself: one check, nothing else.
+  if (!canRecord() || receiver === null || typeof receiver !== 'object' || typeof (receiver as Partial<Queryable>).query !== 'function') return receiver;
   return new MysqlFacade(site, receiver as unknown as Queryable) as unknown as R;
 }
 

@@ -1,4 +1,5 @@
 import { DB_SYSTEM_NAME_VALUE_POSTGRESQL } from '@opentelemetry/semantic-conventions';
+import { canRecord } from '../bootstrap';
 import { safely } from '../safe';
 import type { DatastoreSite } from './span';
 import { portOf, tracedQuery, type Endpoint, type SqlDriver } from './sql-call';
@@ -42,9 +43,10 @@ class PgFacade {
   }
 }
 
-/** The facade for one call on a pg Pool, Client or PoolClient; anything else is returned as it is. */
+/** The facade for one call on a pg Pool, Client or PoolClient; anything else (or any receiver, without an SDK) is returned as it is. */
 export function pg<R>(site: DatastoreSite | undefined, receiver: R): R {
-  if (receiver === null || typeof receiver !== 'object' || typeof (receiver as Partial<Queryable>).query !== 'function') return receiver;
+  // Without an SDK the call is made on the receiver itself: one check, nothing else.
+  if (!canRecord() || receiver === null || typeof receiver !== 'object' || typeof (receiver as Partial<Queryable>).query !== 'function') return receiver;
   return new PgFacade(site, receiver as unknown as Queryable) as unknown as R;
 }
 
