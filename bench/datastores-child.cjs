@@ -4,7 +4,8 @@
 // this process (process.cpuUsage), rounds interleaved across the variants; prints the per-round figures as JSON.
 'use strict';
 const { context, trace } = require('@opentelemetry/api');
-const { BasicTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+const { SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
 const { Pool } = require('pg');
 const runtime = require('../dist/runtime/index.js');
 
@@ -12,7 +13,7 @@ const [port, queries, rounds] = process.argv.slice(2, 5).map(Number);
 // `nosdk`: no SDK registered, as in a service that records nothing (the facade then only checks).
 const withSdk = process.argv[5] !== 'nosdk';
 const exporter = { export: (spans, done) => done({ code: 0 }), shutdown: async () => {} };
-if (withSdk) trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+if (withSdk) new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).register();
 
 const SQL = 'SELECT id, name FROM items WHERE id = $1';
 // What the build emits for `pool.query('SELECT id, name FROM items WHERE id = $1', [id])` at a site.
@@ -23,11 +24,15 @@ const columns = 'id, name';
 const tracer = trace.getTracer('bench');
 const ALL_VARIANTS = {
   untraced: (pool, id) => pool.query(SQL, [id]),
-  // What any instrumentation pays the SDK at least: one span with these attributes, started and ended by hand.
+  // What any instrumentation pays the SDK at least: one span with the attributes autotrace sets, started and ended by hand.
   'hand-written span (reference)': async (pool, id) => {
     const span = tracer.startSpan('SELECT items', {
       kind: 2,
-      attributes: { 'db.system.name': 'postgresql', 'db.namespace': 'postgres', 'db.query.summary': 'SELECT items', 'db.query.text': SQL, 'server.address': '127.0.0.1', 'server.port': port },
+      attributes: {
+        'db.system.name': 'postgresql', 'db.namespace': 'postgres', 'db.query.summary': 'SELECT items', 'db.operation.name': 'SELECT',
+        'db.collection.name': 'items', 'db.query.text': SQL, 'server.address': '127.0.0.1', 'server.port': port,
+        'code.file.path': 'src/items.ts', 'code.line.number': 12, 'code.column.number': 9, 'code.function.name': 'load',
+      },
     });
     try {
       return await context.with(trace.setSpan(context.active(), span), () => pool.query(SQL, [id]));

@@ -5,6 +5,8 @@
 // and the median of the per-round differences to untraced; then the same without an SDK. On Node 20 (this process's)
 // and Node 24 (bench/node24).
 //
+// Then the facade's own work timed in-process, without a database (bench/datastores-micro.cjs).
+//
 //   node bench/datastores.mjs [--node PATH] [--queries N] [--rounds N]
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -38,4 +40,13 @@ try {
   }
 } finally {
   await server.stop();
+}
+// The facade's own work, in-process against a pool that answers at once (bench/datastores-micro.cjs).
+for (const node of nodes) {
+  const version = execFileSync(node, ['-p', 'process.version'], { encoding: 'utf8' }).trim();
+  for (const sdk of ['sdk', 'nosdk']) {
+    const ns = JSON.parse(execFileSync(node, [join(here, 'datastores-micro.cjs'), sdk], { encoding: 'utf8' }));
+    const row = Object.entries(ns).map(([variant, value]) => `${variant} ${(value / 1000).toFixed(2)}`).join(', ');
+    console.log(`in-process, µs per query, ${sdk === 'sdk' ? 'with an SDK' : 'no SDK'}, median of 7 runs (Node ${version}): ${row}`);
+  }
 }
