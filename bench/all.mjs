@@ -19,3 +19,4 @@ if (!existsSync(node24)) execFileSync('npm', ['ci', '--prefix', join(repo, 'benc
 step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node24]);
 step([join(repo, 'bench', 'net.mjs')]);
 step([join(repo, 'bench', 'net.mjs'), '--node', node24]);
+step([join(repo, 'bench', 'datastores.mjs')]);

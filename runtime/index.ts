@@ -13,6 +13,8 @@ export { amqpChannel } from './messaging/amqp';
 export { natsConnection } from './messaging/nats';
 export { bullmq, bullmqProcessor } from './messaging/bullmq';
 export { grpcClientOptions, grpcService } from './rpc/grpc';
+export { pg } from './datastores/pg';
+export { mysql } from './datastores/mysql';
 export { VERSION } from './version';
 // The run-time net starts on load (AUTOTRACE_NET=off leaves it out): see runtime/net/index.ts.
 import './net';

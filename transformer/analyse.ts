@@ -41,6 +41,7 @@ import {
   type RegistrationRule,
 } from './rules/index';
 import { enclosingFunctionName, ownName, urlTemplate, type SiteInfo } from './sites';
+import { datastoreFacts } from './sql-facts';
 import { matchDynamicCall, matchUnsupportedClient, matchUntracedImport, matchUntypedSite, type UnsupportedMatch } from './unsupported';
 
 // Recognise and decide, once per file: every site autotrace sees becomes a record (for the report), and every site
@@ -148,14 +149,19 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
       const destinations = instance?.match.rule.destination;
       const fromConstructor = instance?.match.rule.destinationFromConstructor === true;
       const destination = fromConstructor ? constructedWith(ts_, typed?.checker, instance!.match.instance) : undefined;
-      const facts = destinations ? destinationFacts(ts_, call, destinations) : fromConstructor ? {} : clientFacts(core, call, instance !== undefined);
+      // A datastore call's site and record say what its query is (transformer/sql-facts.ts), not an HTTP method or URL.
+      const datastore = kind === 'datastore' && instance && !isRuntimeCall(core, instance.match.instance) ? datastoreFacts(core, call, clientName) : undefined;
+      const facts = datastore
+        ? datastore.known ? datastore.record : {}
+        : destinations ? destinationFacts(ts_, call, destinations) : fromConstructor ? {} : clientFacts(core, call, instance !== undefined);
       const fields = { kind, client: clientName, ...facts, ...(destination !== undefined ? { destination } : {}), recogniser: found.by };
+      if (datastore && !datastore.known) return unsupported(call, { ...fields, what: datastore.what, why: datastore.why }, optedOut);
       if (instance && isRuntimeCall(core, instance.match.instance)) return site(call, fields, optedOut); // traced already
       if (isOptionalCall(ts_, call)) {
         const what = `optional call ${call.expression.getText()}?.(…)`;
         return unsupported(call, { ...fields, what, why: 'it may mean "only if there is one"; call it plainly to trace it' }, optedOut);
       }
-      const info = clientSite(core, call, !destinations);
+      const info = datastore?.known ? datastore.site : clientSite(core, call, !destinations);
       const action: Action = global
         ? { type: 'redirectGlobal', rule: global.match, site: info }
         : client

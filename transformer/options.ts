@@ -18,6 +18,11 @@ export interface AutotraceOptions {
   readonly quiet: boolean;
   /** Fail the build when coverage (instrumented / (instrumented + unsupported), in percent) is below this. */
   readonly minCoverage: number | undefined;
+  /**
+   * When datastore calls (SQL queries) get a CLIENT span: `in-trace` (the default) only inside a trace already in
+   * progress, so a pool's background queries start no traces of their own; `always` for every call.
+   */
+  readonly datastoreSpans: 'in-trace' | 'always';
 }
 
 export const DEFAULT_REPORT = 'autotrace-report.json';
@@ -76,6 +81,10 @@ const OPTION_PARSERS: Record<keyof AutotraceOptions, (value: unknown) => unknown
     if (typeof value === 'number' && value >= 0 && value <= 100) return value;
     throw new AutotraceOptionError('minCoverage', `expected a number from 0 to 100 (a percentage), got ${describe(value)}`);
   },
+  datastoreSpans: (value) => {
+    if (value === 'in-trace' || value === 'always') return value;
+    throw new AutotraceOptionError('datastoreSpans', `expected "in-trace" (the default: only inside a trace) or "always", got ${describe(value)}`);
+  },
 };
 
 function globList(option: string, value: unknown): readonly string[] {
@@ -95,6 +104,7 @@ const DEFAULTS: AutotraceOptions = {
   report: DEFAULT_REPORT,
   quiet: false,
   minCoverage: undefined,
+  datastoreSpans: 'in-trace',
 };
 
 /** Validates the plugin entry; an unknown key or a bad value throws an error naming it, which fails the build. */

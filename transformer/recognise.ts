@@ -172,6 +172,13 @@ function ownerName(r: Recogniser, declaration: ts.Declaration): string | undefin
   let owner: ts.Node = declaration.parent;
   if (r.ts.isModuleBlock(owner)) owner = owner.parent;
   if (r.ts.isInterfaceDeclaration(owner) || r.ts.isClassDeclaration(owner)) return owner.name?.text;
+  if (r.ts.isTypeLiteralNode(owner)) {
+    // A mixin's members (mysql2's `declare function QueryableBase(Base): { new (…): { query(…) } } & T`) are owned by
+    // the function that declares the type.
+    let up: ts.Node = owner;
+    while (!r.ts.isSourceFile(up) && !r.ts.isFunctionDeclaration(up)) up = up.parent;
+    return r.ts.isFunctionDeclaration(up) ? up.name?.text : undefined;
+  }
   if (r.ts.isModuleDeclaration(owner)) return owner.name.text;
   if (r.ts.isSourceFile(owner) && r.ts.isExternalModule(owner)) return '(module)';
   return undefined;

@@ -32,6 +32,12 @@ export interface SiteRecord {
    * `new Queue(…)` or `new Worker(…)` that made the instance).
    */
   readonly destination?: string;
+  /** A datastore call's operation (db.operation.name: `SELECT`, `CREATE TABLE`), where the build read it from a literal query of one operation. */
+  readonly operation?: string;
+  /** A datastore call's table (db.collection.name), where the build read it from a literal query of one operation on one table. */
+  readonly collection?: string;
+  /** A datastore call's db.query.summary (`INSERT orders SELECT carts`), where the build read it from a literal query. */
+  readonly querySummary?: string;
   readonly status: SiteStatus;
   /** Why a site is not instrumented, for a person to act on. */
   readonly reason?: string;

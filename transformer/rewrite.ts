@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { RUNTIME_BINDING, RUNTIME_MODULE, type RuntimeExport } from './rules/index';
-import type { SiteInfo } from './sites';
+import { QUERY_FACTS, type SiteInfo } from './sites';
 
 // "What do we emit?" — small builders from node to node. Every synthesized node takes the original's text range and
 // is linked to it, so source maps and stack traces keep pointing at the user's own lines.
@@ -31,6 +31,11 @@ export function siteLiteral(factory: ts.NodeFactory, site: SiteInfo): ts.ObjectL
   };
   list('propagateTo', site.propagateTo);
   list('redactQueryParams', site.redactQueryParams);
+  for (const name of QUERY_FACTS) {
+    const value = site[name];
+    if (value !== undefined) properties.push(property(name, factory.createStringLiteral(value)));
+  }
+  if (site.rootSpans === true) properties.push(property('rootSpans', factory.createTrue()));
   return factory.createObjectLiteralExpression(properties, false);
 }
 

@@ -1,0 +1,86 @@
+import type { Attributes } from '@opentelemetry/api';
+import {
+  ATTR_DB_COLLECTION_NAME,
+  ATTR_DB_NAMESPACE,
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_QUERY_SUMMARY,
+  ATTR_DB_QUERY_TEXT,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+} from '@opentelemetry/semantic-conventions';
+import { safely } from '../safe';
+import { dbSpanName, runDbCall, startDbCall, type DatastoreSite, type StatusCodeOf } from './span';
+import { cachedSqlFacts, type SqlDialect, type SqlFacts } from './sql-summary';
+
+// One SQL query through a driver's facade (pg.ts, mysql.ts): its facts (from the build for a literal, else from the
+// run-time summariser), its attributes, its span, and the real call on the real receiver with the same arguments.
+
+export interface SqlDriver {
+  readonly system: string;
+  readonly dialect: SqlDialect;
+  /** Where the receiver connects: read once per receiver. */
+  readonly endpoint: (receiver: object) => Endpoint;
+  readonly statusCodeOf: StatusCodeOf;
+}
+
+export interface Endpoint {
+  readonly namespace?: string;
+  readonly address?: string;
+  readonly port?: number;
+}
+
+const endpoints = new WeakMap<object, Endpoint>();
+
+/**
+ * Runs `receiver[method](...args)` with a CLIENT span around it when one is wanted (see startDbCall). `text` is the
+ * query's SQL as the driver will send it, or undefined when the build's facts stand for it or it is not known.
+ */
+export function tracedQuery(
+  driver: SqlDriver,
+  site: DatastoreSite | undefined,
+  receiver: object,
+  method: string,
+  args: readonly unknown[],
+  text: unknown,
+): unknown {
+  const real = (receiver as Record<string, unknown>)[method] as (...a: unknown[]) => unknown;
+  const call = startDbCall(site, () => describe(driver, site, receiver, text));
+  if (!call) return real.apply(receiver, args as unknown[]);
+  return runDbCall(call, args, (list) => real.apply(receiver, list), driver.statusCodeOf);
+}
+
+function describe(driver: SqlDriver, site: DatastoreSite | undefined, receiver: object, text: unknown): { name: string; attributes: Attributes } {
+  const facts = factsOf(driver, site, text);
+  let endpoint = endpoints.get(receiver);
+  if (!endpoint) endpoints.set(receiver, (endpoint = safely(() => driver.endpoint(receiver), {})));
+  const attributes: Attributes = { [ATTR_DB_SYSTEM_NAME]: driver.system };
+  if (endpoint.namespace) attributes[ATTR_DB_NAMESPACE] = endpoint.namespace;
+  if (facts?.summary) attributes[ATTR_DB_QUERY_SUMMARY] = facts.summary;
+  if (facts?.operation) attributes[ATTR_DB_OPERATION_NAME] = facts.operation;
+  if (facts?.collection) attributes[ATTR_DB_COLLECTION_NAME] = facts.collection;
+  if (facts?.text) attributes[ATTR_DB_QUERY_TEXT] = facts.text;
+  if (endpoint.address) attributes[ATTR_SERVER_ADDRESS] = endpoint.address;
+  if (endpoint.port !== undefined) attributes[ATTR_SERVER_PORT] = endpoint.port;
+  const name = dbSpanName(facts?.summary, facts?.operation, facts?.collection ?? endpoint.namespace, driver.system);
+  return { name, attributes };
+}
+
+/** The build's facts for SQL written as a literal; the run-time summariser's (cached by text) for the rest. */
+function factsOf(driver: SqlDriver, site: DatastoreSite | undefined, text: unknown): SqlFacts | undefined {
+  if (typeof site?.querySummary === 'string') {
+    return {
+      summary: site.querySummary,
+      text: typeof site.queryText === 'string' ? site.queryText : typeof text === 'string' ? text : '',
+      ...(typeof site.queryOperation === 'string' ? { operation: site.queryOperation } : {}),
+      ...(typeof site.queryCollection === 'string' ? { collection: site.queryCollection } : {}),
+    };
+  }
+  return typeof text === 'string' ? cachedSqlFacts(text, driver.dialect) : undefined;
+}
+
+/** A port as a number, when it is one. */
+export function portOf(value: unknown): number | undefined {
+  const port = typeof value === 'string' ? Number(value) : value;
+  return typeof port === 'number' && Number.isInteger(port) && port > 0 ? port : undefined;
+}
