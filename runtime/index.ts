@@ -9,6 +9,7 @@ export { axios } from './axios';
 export { fetch, undiciFetch } from './fetch';
 export { httpRequest } from './http-client';
 export { undiciRequest } from './undici';
+export { ioredis, nodeRedis } from './datastores/redis';
 export { VERSION } from './version';
 // The run-time net starts on load (AUTOTRACE_NET=off leaves it out): see runtime/net/index.ts.
 import './net';

@@ -2,6 +2,7 @@ import type * as ts from 'typescript';
 import { typedRecogniser, type Core } from './core-types';
 import { findNearMisses, isFileIgnored, isStatementIgnored, mentionsIgnore, type NearMiss } from './directives';
 import type { Gap } from './gaps';
+import { packageMajorOf } from './packages';
 import {
   isRuntimeCall,
   matchAppFactory,
@@ -141,13 +142,21 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     const clientName = global?.match.client ?? client?.match.client ?? instance?.match.rule.client;
     if (found && clientName !== undefined) {
       const kind = callSiteKind(client?.match.kind ?? instance?.match.rule.kind, call, ts_);
-      const fields = { kind, client: clientName, ...clientFacts(core, call, instance !== undefined), recogniser: found.by };
+      const operation = instance && operationOf(ts_, instance.match.rule, call);
+      const facts = kind === 'datastore' ? (operation !== undefined ? { operation } : {}) : clientFacts(core, call, instance !== undefined);
+      const fields = { kind, client: clientName, ...facts, recogniser: found.by };
       if (instance && isRuntimeCall(core, instance.match.instance)) return site(call, fields, optedOut); // traced already
       if (isOptionalCall(ts_, call)) {
         const what = `optional call ${call.expression.getText()}?.(…)`;
         return unsupported(call, { ...fields, what, why: 'it may mean "only if there is one"; call it plainly to trace it' }, optedOut);
       }
-      const info = clientSite(core, call);
+      const unknownMajor = instance && unknownVersion(instance.match.rule, instance.match.declaredAt);
+      if (unknownMajor !== undefined) {
+        const what = `${call.expression.getText()}(…) on ${clientName} ${unknownMajor}`;
+        const why = `autotrace knows ${instance!.match.rule.typesPackage} ${instance!.match.rule.majors!.map((major) => `${major}.x`).join(', ')}; a call through another version is left as written`;
+        return unsupported(call, { ...fields, what, why }, optedOut);
+      }
+      const info = kind === 'datastore' ? datastoreSite(core, call, operation) : clientSite(core, call);
       const action: Action = global
         ? { type: 'redirectGlobal', rule: global.match, site: info }
         : client
@@ -316,6 +325,30 @@ function processWide(core: Core): Pick<SiteInfo, 'redactQueryParams'> {
 /** Where a handler is: it names the SERVER span's code.* attributes. */
 function handlerSite(core: Core, node: ts.Node, functionName: string | undefined, mount: string | undefined): SiteInfo {
   return { ...core.locate(node, functionName), ...(mount !== undefined ? { mount } : {}), ...processWide(core) };
+}
+
+/** The operation a datastore method performs (`hSet` → HSET), as its rule says. */
+function operationOf(ts_: typeof ts, rule: ClientInstanceRule, call: ts.CallExpression): string | undefined {
+  const callee = call.expression;
+  return ts_.isPropertyAccessExpression(callee) ? rule.operationOf?.(callee.name.text) : undefined;
+}
+
+/** The declaring package's major when the rule lists the majors it knows and this is not one (`5.x`), else undefined. */
+function unknownVersion(rule: ClientInstanceRule, declaredAt: string | undefined): string | undefined {
+  if (!rule.majors || declaredAt === undefined) return undefined;
+  const major = packageMajorOf(declaredAt);
+  return major === undefined || rule.majors.includes(major) ? undefined : `${major}.x`;
+}
+
+/** Where a datastore call is, its command, and the datastore options its span applies. */
+function datastoreSite(core: Core, call: ts.CallExpression, operation: string | undefined): SiteInfo {
+  const { datastoreSpans, redactRedisKeys } = core.options;
+  return {
+    ...core.locate(call, enclosingFunctionName(core.ts, call)),
+    ...(operation !== undefined ? { operation } : {}),
+    ...(datastoreSpans === 'always' ? { datastoreSpans } : {}),
+    ...(redactRedisKeys ? { redactKeys: true as const } : {}),
+  };
 }
 
 /** Where a client call is, what its URL's path template is, and where it may propagate to. */

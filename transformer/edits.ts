@@ -108,6 +108,9 @@ export function siteText(site: SiteInfo): string {
   if (site.function !== undefined) parts.push(`function: ${JSON.stringify(site.function)}`);
   if (site.urlTemplate !== undefined) parts.push(`urlTemplate: ${JSON.stringify(site.urlTemplate)}`);
   if (site.mount !== undefined) parts.push(`mount: ${JSON.stringify(site.mount)}`);
+  if (site.operation !== undefined) parts.push(`operation: ${JSON.stringify(site.operation)}`);
+  if (site.datastoreSpans !== undefined) parts.push(`datastoreSpans: ${JSON.stringify(site.datastoreSpans)}`);
+  if (site.redactKeys !== undefined) parts.push('redactKeys: true');
   if (site.propagateTo !== undefined) parts.push(`propagateTo: [${site.propagateTo.map((g) => JSON.stringify(g)).join(', ')}]`);
   if (site.redactQueryParams !== undefined) parts.push(`redactQueryParams: [${site.redactQueryParams.map((g) => JSON.stringify(g)).join(', ')}]`);
   return `{ ${parts.join(', ')} }`;

@@ -18,6 +18,13 @@ export interface AutotraceOptions {
   readonly quiet: boolean;
   /** Fail the build when coverage (instrumented / (instrumented + unsupported), in percent) is below this. */
   readonly minCoverage: number | undefined;
+  /**
+   * When datastore calls (Redis commands, SQL queries) get CLIENT spans: `in-trace` (the default) only inside a trace
+   * already going on, so a cache's background chatter starts no trace of its own; `always` for every call.
+   */
+  readonly datastoreSpans: 'in-trace' | 'always';
+  /** Redis keys are shown as `?` in db.query.text (`GET ?`); values never reach a span either way. */
+  readonly redactRedisKeys: boolean;
 }
 
 export const DEFAULT_REPORT = 'autotrace-report.json';
@@ -76,6 +83,14 @@ const OPTION_PARSERS: Record<keyof AutotraceOptions, (value: unknown) => unknown
     if (typeof value === 'number' && value >= 0 && value <= 100) return value;
     throw new AutotraceOptionError('minCoverage', `expected a number from 0 to 100 (a percentage), got ${describe(value)}`);
   },
+  datastoreSpans: (value) => {
+    if (value === 'in-trace' || value === 'always') return value;
+    throw new AutotraceOptionError('datastoreSpans', `expected "in-trace" (spans only inside a trace, the default) or "always", got ${describe(value)}`);
+  },
+  redactRedisKeys: (value) => {
+    if (typeof value === 'boolean') return value;
+    throw new AutotraceOptionError('redactRedisKeys', `expected true (keys shown as "?") or false, got ${describe(value)}`);
+  },
 };
 
 function globList(option: string, value: unknown): readonly string[] {
@@ -95,6 +110,8 @@ const DEFAULTS: AutotraceOptions = {
   report: DEFAULT_REPORT,
   quiet: false,
   minCoverage: undefined,
+  datastoreSpans: 'in-trace',
+  redactRedisKeys: false,
 };
 
 /** Validates the plugin entry; an unknown key or a bad value throws an error naming it, which fails the build. */

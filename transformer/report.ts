@@ -26,6 +26,8 @@ export interface SiteRecord {
   readonly route?: string;
   /** A client call's URL path template. */
   readonly urlTemplate?: string;
+  /** The command or operation a datastore call performs (`GET`, `HSET`), where the build knows it. */
+  readonly operation?: string;
   readonly status: SiteStatus;
   /** Why a site is not instrumented, for a person to act on. */
   readonly reason?: string;

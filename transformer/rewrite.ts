@@ -24,6 +24,9 @@ export function siteLiteral(factory: ts.NodeFactory, site: SiteInfo): ts.ObjectL
   if (site.function !== undefined) properties.push(property('function', factory.createStringLiteral(site.function)));
   if (site.urlTemplate !== undefined) properties.push(property('urlTemplate', factory.createStringLiteral(site.urlTemplate)));
   if (site.mount !== undefined) properties.push(property('mount', factory.createStringLiteral(site.mount)));
+  if (site.operation !== undefined) properties.push(property('operation', factory.createStringLiteral(site.operation)));
+  if (site.datastoreSpans !== undefined) properties.push(property('datastoreSpans', factory.createStringLiteral(site.datastoreSpans)));
+  if (site.redactKeys !== undefined) properties.push(property('redactKeys', factory.createTrue()));
   const list = (name: string, values: readonly string[] | undefined) => {
     if (values !== undefined) {
       properties.push(property(name, factory.createArrayLiteralExpression(values.map((v) => factory.createStringLiteral(v)))));

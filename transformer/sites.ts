@@ -19,6 +19,12 @@ export interface SiteInfo {
   readonly propagateTo?: readonly string[];
   /** Extra query parameter names to redact (the `redactQueryParams` option), for the whole process. */
   readonly redactQueryParams?: readonly string[];
+  /** The command a datastore call sends (`HSET`), where the build knows it. */
+  readonly operation?: string;
+  /** `always` when datastore calls get spans outside a trace too (the `datastoreSpans` option); absent: in a trace only. */
+  readonly datastoreSpans?: 'always';
+  /** Datastore keys shown as `?` (the `redactRedisKeys` option). */
+  readonly redactKeys?: true;
 }
 
 export function locate(

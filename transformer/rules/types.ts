@@ -71,7 +71,10 @@ export interface ClientCallRule {
 export interface ClientInstanceRule {
   readonly client: string;
   readonly typesPackage: string;
-  /** Classes or interfaces that declare the request methods. */
+  /**
+   * Classes or interfaces that declare the request methods; for an object type written inline in a variable's
+   * declaration (node-redis' command table, `declare const _default: { … }`), that variable's name.
+   */
   readonly declaredIn: readonly string[];
   readonly methods: readonly string[];
   /** Interfaces whose call signatures make the instance itself callable (`axios(config)`). */
@@ -79,6 +82,13 @@ export interface ClientInstanceRule {
   readonly wrapWith: RuntimeExport;
   /** What its sites are in the report, by method where they differ (`publish` a producer, `consume` a consumer); default `client`. */
   readonly kind?: CallSiteKind | Readonly<Record<string, CallSiteKind>>;
+  /**
+   * The majors of `typesPackage` the wrapper knows. A call whose declaration comes from another major is left as
+   * written and reported as a black box naming the version; absent: every version.
+   */
+  readonly majors?: readonly number[];
+  /** The operation a method performs (a datastore command: `hSet` → HSET), for the report and the site literal. */
+  readonly operationOf?: (method: string) => string | undefined;
 }
 
 /** A call to a global HTTP client function, redirected to the runtime's traced stand-in. */
