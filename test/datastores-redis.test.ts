@@ -4,6 +4,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } f
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildFixture } from './helpers/compile';
 import { tspcBuild } from './helpers/fixture-project';
 import { installSdk, parentSpanId } from './helpers/otel';
 import { fixturesDir, repoRoot, requireFromRepo } from './helpers/paths';
@@ -194,5 +195,34 @@ describe('the report', () => {
     expect(nodeRedis.every((site) => site.client === 'redis' && site.status === 'instrumented')).toBe(true);
     // `client.SET(…)` and `hSet(…)` are the commands SET and HSET.
     expect(nodeRedis.map((site) => site.operation).filter(Boolean)).toEqual(expect.arrayContaining(['GET', 'SET', 'HSET', 'INCR', 'PING']));
+  });
+});
+
+describe('options', () => {
+  it('datastoreSpans "always" traces commands outside a trace too; redactRedisKeys shows each key as ?', async () => {
+    const { createService, background } = buildFixture<{
+      createService(port: number): Service & { redis: unknown };
+      background(redis: unknown): Promise<unknown>;
+    }>(join(fixturesDir, 'datastores-redis', 'src', 'ioredis-service.ts'), {
+      pluginOptions: { datastoreSpans: 'always', redactRedisKeys: true },
+      outSuffix: 'options',
+    });
+    const service = createService(REDIS_PORT);
+    const http = await serve(service);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      sdk.reset();
+      expect(await background(service.redis)).toBe('PONG');
+      const [ping] = await sdk.waitForSpans(1);
+      expect(ping!.name).toBe('PING');
+      expect(parentSpanId(ping!)).toBeUndefined();
+      sdk.reset();
+      const { clients } = await spansOf(http.base, '/users/redacted', 3);
+      expect(clients.map((span) => span.attributes['db.query.text'])).toEqual(['GET ?', 'SET ?', 'GET ?']);
+      expect(JSON.stringify(sdk.spans().map((span) => span.attributes))).not.toContain('user:redacted');
+    } finally {
+      await http.close();
+      await service.close();
+    }
   });
 });

@@ -47,11 +47,16 @@ export const REDIS_RULES: RuleSet = {
     ioredis: { members: { default: 'ioredis.Redis', Redis: 'ioredis.Redis' }, construct: 'ioredis.client' },
     'ioredis.Redis': { construct: 'ioredis.client' },
     'ioredis.client': { is: { typesPackage: 'ioredis', owner: 'RedisCommander' }, members: { pipeline: 'ioredis.makeBatch', multi: 'ioredis.makeBatch' } },
-    'ioredis.makeBatch': { call: 'ioredis.client' },
+    'ioredis.makeBatch': { call: 'ioredis.batch' },
+    // A command queued on a batch answers with the batch: `redis.pipeline().set(…).get(…).exec()`.
+    'ioredis.batch': { is: { typesPackage: 'ioredis', owner: 'RedisCommander' }, members: chained(IOREDIS_COMMANDS, 'ioredis.queue') },
+    'ioredis.queue': { call: 'ioredis.batch' },
     redis: { members: { createClient: 'redis.createClient' } },
     'redis.createClient': { call: 'redis.client' },
     'redis.client': { is: { typesPackage: '@redis/client', owner: '_default' }, members: { multi: 'redis.makeBatch', MULTI: 'redis.makeBatch' } },
-    'redis.makeBatch': { call: 'redis.client' },
+    'redis.makeBatch': { call: 'redis.batch' },
+    'redis.batch': { is: { typesPackage: '@redis/client', owner: '_default' }, members: chained(NODE_REDIS_COMMANDS, 'redis.queue') },
+    'redis.queue': { call: 'redis.batch' },
   },
   moduleKinds: {
     ioredis: { values: { '*': 'ioredis', default: 'ioredis.Redis', Redis: 'ioredis.Redis' }, types: { Redis: 'ioredis.client' } },
@@ -59,6 +64,10 @@ export const REDIS_RULES: RuleSet = {
     '@redis/client': { values: { '*': 'redis', createClient: 'redis.createClient' }, types: { RedisClientType: 'redis.client' } },
   },
 };
+
+function chained(commands: readonly string[], kind: string): Record<string, string> {
+  return Object.fromEntries(commands.map((command) => [command, kind]));
+}
 
 /** The command a Redis method sends, for the report and the span (`hSet` → HSET, `zRangeWithScores` → ZRANGE). */
 export function redisOperation(client: string, method: string): string | undefined {
