@@ -149,14 +149,16 @@ describe.each(CLIENTS)('$name', ({ file, database, client }) => {
     expectNoValue(sdk.spans());
   });
 
-  it('makes no span for a command outside any trace (the default datastoreSpans: in-trace)', async () => {
+  it('makes no span for a command outside any trace (the default datastoreSpans: in-trace), and spans for the same client in one', async () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     sdk.reset();
     const { background } = requireFromRepo(join(work, 'out', `${file}.js`)) as { background(client: unknown): Promise<unknown> };
     const owner = service as unknown as { redis?: unknown; client?: unknown };
     expect(await background(owner.redis ?? owner.client)).toBe('PONG');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(sdk.spans()).toEqual([]);
+    const { clients } = await spansOf(http.base, `/users/background-${file}-${Date.now()}`, 3);
+    const redisSpans = sdk.spans().filter((span) => span.attributes['db.system.name'] === 'redis');
+    expect(redisSpans).toEqual(clients);
+    expect(redisSpans.map((span) => span.name)).not.toContain('PING');
   });
 });
 
