@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ describe('options', () => {
 
   it('reject a malformed value, naming the option and what it expects', () => {
     expect(() => parseOptions({ datastoreSpans: 'sometimes' })).toThrow(
-      'autotrace: invalid plugin option "datastoreSpans" in compilerOptions.plugins: expected "in-trace" (spans only inside a trace, the default) or "always", got string "sometimes"',
+      'autotrace: invalid plugin option "datastoreSpans" in compilerOptions.plugins: expected "in-trace" (the default: only inside a trace) or "always", got string "sometimes"',
     );
     expect(() => parseOptions({ redactRedisKeys: 'yes' })).toThrow('invalid plugin option "redactRedisKeys" in compilerOptions.plugins: expected true');
   });
@@ -102,5 +103,22 @@ describe('a client version autotrace does not know', () => {
     expect(gaps.map((gap) => `${gap.line} ${gap.what}: ${gap.why}`)).toEqual([
       '2 redis.get(…) on ioredis 9.x: autotrace knows ioredis 5.x, 6.x; a call through another version is left as written',
     ]);
+  });
+});
+
+describe('without an SDK', () => {
+  it('hands back the client itself: one check, no facade', () => {
+    const script = `
+      const runtime = require('autotrace/runtime');
+      const Redis = require('ioredis');
+      const io = new Redis({ lazyConnect: true });
+      const nodeRedis = require('redis').createClient();
+      const site = { file: 'src/cache.ts', line: 1, column: 1, queryOperation: 'GET' };
+      process.stdout.write(JSON.stringify([runtime.ioredis(site, io) === io, runtime.nodeRedis(site, nodeRedis) === nodeRedis]));
+      io.disconnect();
+    `;
+    const result = spawnSync(process.execPath, ['-e', script], { cwd: repoRoot, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual([true, true]);
   });
 });

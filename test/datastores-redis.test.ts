@@ -54,7 +54,7 @@ async function serve(service: Service) {
 /** The request's SERVER span and the CLIENT spans of its trace, in the order they started. */
 async function spansOf(base: string, path: string, clientSpans: number) {
   const response = await fetch(`${base}${path}`);
-  await response.arrayBuffer();
+  const body = await response.text();
   const ofRequest = () => {
     const spans = sdk.spans();
     const server = spans.find((span) => span.kind === SpanKind.SERVER && span.attributes['url.path'] === path);
@@ -70,7 +70,7 @@ async function spansOf(base: string, path: string, clientSpans: number) {
   expect(server, 'SERVER span').toBeDefined();
   expect(clients).toHaveLength(clientSpans);
   for (const client of clients) expect(parentSpanId(client)).toBe(server!.spanContext().spanId);
-  return { status: response.status, server: server!, clients };
+  return { status: response.status, body, server: server!, clients };
 }
 
 function expectNoValue(spans: readonly ReadableSpan[]): void {
@@ -139,8 +139,10 @@ describe.each(CLIENTS)('$name', ({ file, database, client }) => {
   });
 
   it('marks the command Redis refuses as an error with its prefix, and the caller gets the same error', async () => {
-    const { status, clients } = await spansOf(http.base, '/fail', 2);
+    const { status, body, clients } = await spansOf(http.base, '/fail', 2);
     expect(status).toBe(500);
+    // The client's own error, as Redis worded it, reached the caller's catch.
+    expect(JSON.parse(body)).toEqual({ failed: true, message: 'ERR value is not an integer or out of range' });
     const [set, incr] = clients;
     expect(set!.status.code).toBe(SpanStatusCode.UNSET);
     expect(incr!.name).toBe('INCR');

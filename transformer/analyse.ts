@@ -345,9 +345,9 @@ function datastoreSite(core: Core, call: ts.CallExpression, operation: string | 
   const { datastoreSpans, redactRedisKeys } = core.options;
   return {
     ...core.locate(call, enclosingFunctionName(core.ts, call)),
-    ...(operation !== undefined ? { operation } : {}),
-    ...(datastoreSpans === 'always' ? { datastoreSpans } : {}),
-    ...(redactRedisKeys ? { redactKeys: true as const } : {}),
+    ...(operation !== undefined ? { queryOperation: operation } : {}),
+    ...(datastoreSpans === 'always' ? { rootSpans: true } : {}),
+    ...(redactRedisKeys ? { redactKeys: true } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import MagicString from 'magic-string';
 import type { Action, FilePlan } from './analyse';
 import { bindsRuntime } from './rewrite';
 import { RUNTIME_BINDING, RUNTIME_MODULE } from './rules/index';
-import type { SiteInfo } from './sites';
+import { QUERY_FACTS, type SiteInfo } from './sites';
 
 // The plan applied as text edits, for the doors that hand autotrace source text rather than a compiler's AST: a
 // bundler's modules, modules as they load, emitted JavaScript. The same actions as the AST rewrite in core.ts (the
@@ -108,10 +108,10 @@ export function siteText(site: SiteInfo): string {
   if (site.function !== undefined) parts.push(`function: ${JSON.stringify(site.function)}`);
   if (site.urlTemplate !== undefined) parts.push(`urlTemplate: ${JSON.stringify(site.urlTemplate)}`);
   if (site.mount !== undefined) parts.push(`mount: ${JSON.stringify(site.mount)}`);
-  if (site.operation !== undefined) parts.push(`operation: ${JSON.stringify(site.operation)}`);
-  if (site.datastoreSpans !== undefined) parts.push(`datastoreSpans: ${JSON.stringify(site.datastoreSpans)}`);
-  if (site.redactKeys !== undefined) parts.push('redactKeys: true');
   if (site.propagateTo !== undefined) parts.push(`propagateTo: [${site.propagateTo.map((g) => JSON.stringify(g)).join(', ')}]`);
   if (site.redactQueryParams !== undefined) parts.push(`redactQueryParams: [${site.redactQueryParams.map((g) => JSON.stringify(g)).join(', ')}]`);
+  for (const name of QUERY_FACTS) if (site[name] !== undefined) parts.push(`${name}: ${JSON.stringify(site[name])}`);
+  if (site.rootSpans === true) parts.push('rootSpans: true');
+  if (site.redactKeys === true) parts.push('redactKeys: true');
   return `{ ${parts.join(', ')} }`;
 }

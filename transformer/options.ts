@@ -19,8 +19,8 @@ export interface AutotraceOptions {
   /** Fail the build when coverage (instrumented / (instrumented + unsupported), in percent) is below this. */
   readonly minCoverage: number | undefined;
   /**
-   * When datastore calls (Redis commands, SQL queries) get CLIENT spans: `in-trace` (the default) only inside a trace
-   * already going on, so a cache's background chatter starts no trace of its own; `always` for every call.
+   * When datastore calls (SQL queries) get a CLIENT span: `in-trace` (the default) only inside a trace already in
+   * progress, so a pool's background queries start no traces of their own; `always` for every call.
    */
   readonly datastoreSpans: 'in-trace' | 'always';
   /** Redis keys are shown as `?` in db.query.text (`GET ?`); values never reach a span either way. */
@@ -85,7 +85,7 @@ const OPTION_PARSERS: Record<keyof AutotraceOptions, (value: unknown) => unknown
   },
   datastoreSpans: (value) => {
     if (value === 'in-trace' || value === 'always') return value;
-    throw new AutotraceOptionError('datastoreSpans', `expected "in-trace" (spans only inside a trace, the default) or "always", got ${describe(value)}`);
+    throw new AutotraceOptionError('datastoreSpans', `expected "in-trace" (the default: only inside a trace) or "always", got ${describe(value)}`);
   },
   redactRedisKeys: (value) => {
     if (typeof value === 'boolean') return value;

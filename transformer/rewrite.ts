@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { RUNTIME_BINDING, RUNTIME_MODULE, type RuntimeExport } from './rules/index';
-import type { SiteInfo } from './sites';
+import { QUERY_FACTS, type SiteInfo } from './sites';
 
 // "What do we emit?" — small builders from node to node. Every synthesized node takes the original's text range and
 // is linked to it, so source maps and stack traces keep pointing at the user's own lines.
@@ -24,9 +24,6 @@ export function siteLiteral(factory: ts.NodeFactory, site: SiteInfo): ts.ObjectL
   if (site.function !== undefined) properties.push(property('function', factory.createStringLiteral(site.function)));
   if (site.urlTemplate !== undefined) properties.push(property('urlTemplate', factory.createStringLiteral(site.urlTemplate)));
   if (site.mount !== undefined) properties.push(property('mount', factory.createStringLiteral(site.mount)));
-  if (site.operation !== undefined) properties.push(property('operation', factory.createStringLiteral(site.operation)));
-  if (site.datastoreSpans !== undefined) properties.push(property('datastoreSpans', factory.createStringLiteral(site.datastoreSpans)));
-  if (site.redactKeys !== undefined) properties.push(property('redactKeys', factory.createTrue()));
   const list = (name: string, values: readonly string[] | undefined) => {
     if (values !== undefined) {
       properties.push(property(name, factory.createArrayLiteralExpression(values.map((v) => factory.createStringLiteral(v)))));
@@ -34,6 +31,12 @@ export function siteLiteral(factory: ts.NodeFactory, site: SiteInfo): ts.ObjectL
   };
   list('propagateTo', site.propagateTo);
   list('redactQueryParams', site.redactQueryParams);
+  for (const name of QUERY_FACTS) {
+    const value = site[name];
+    if (value !== undefined) properties.push(property(name, factory.createStringLiteral(value)));
+  }
+  if (site.rootSpans === true) properties.push(property('rootSpans', factory.createTrue()));
+  if (site.redactKeys === true) properties.push(property('redactKeys', factory.createTrue()));
   return factory.createObjectLiteralExpression(properties, false);
 }
 

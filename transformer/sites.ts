@@ -19,13 +19,20 @@ export interface SiteInfo {
   readonly propagateTo?: readonly string[];
   /** Extra query parameter names to redact (the `redactQueryParams` option), for the whole process. */
   readonly redactQueryParams?: readonly string[];
-  /** The command a datastore call sends (`HSET`), where the build knows it. */
-  readonly operation?: string;
-  /** `always` when datastore calls get spans outside a trace too (the `datastoreSpans` option); absent: in a trace only. */
-  readonly datastoreSpans?: 'always';
-  /** Datastore keys shown as `?` (the `redactRedisKeys` option). */
-  readonly redactKeys?: true;
+  /** A datastore call's query written as a literal: db.query.summary, operation, table (transformer/sql-facts.ts). */
+  readonly querySummary?: string;
+  readonly queryOperation?: string;
+  readonly queryCollection?: string;
+  /** The literal's text with its literals replaced by `?`, when that differs from the text as written. */
+  readonly queryText?: string;
+  /** Datastore spans also outside a trace (the `datastoreSpans: "always"` option). */
+  readonly rootSpans?: boolean;
+  /** Redis keys shown as `?` in db.query.text (the `redactRedisKeys` option). */
+  readonly redactKeys?: boolean;
 }
+
+/** The datastore facts a site literal carries, in the order both writers print them (rewrite.ts, edits.ts). */
+export const QUERY_FACTS = ['querySummary', 'queryOperation', 'queryCollection', 'queryText'] as const;
 
 export function locate(
   projectRoot: string,

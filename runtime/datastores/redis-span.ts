@@ -21,9 +21,11 @@ import { learnSite, siteAttributes, type Site } from '../site';
 // its error prefix (`WRONGTYPE`) is.
 
 /** What the build tells a Redis site beyond where it is (see transformer/analyse.ts). */
-export interface DatastoreSite extends Site {
-  /** `always`: spans for commands outside any trace too; default: only inside one (the `datastoreSpans` option). */
-  readonly datastoreSpans?: string;
+export interface RedisSite extends Site {
+  /** The command the method sends (`HSET` for `hSet`), from the build's command table. */
+  readonly queryOperation?: string;
+  /** Spans also for commands outside any trace (the `datastoreSpans: "always"` option). */
+  readonly rootSpans?: boolean;
   /** Keys are shown as `?` in db.query.text (the `redactRedisKeys` option). */
   readonly redactKeys?: boolean;
 }
@@ -46,15 +48,15 @@ export interface RedisOperation {
 const REDIS = 'redis';
 
 /** Whether a command here gets a span: an SDK is there, and (unless the site says `always`) a trace is going on. */
-export function shouldTrace(site: DatastoreSite | undefined): boolean {
+export function shouldTrace(site: RedisSite | undefined): boolean {
   ensureBootstrapped();
   if (!canRecord()) return false;
-  if (site?.datastoreSpans === 'always') return true;
+  if (site?.rootSpans === true) return true;
   const active = trace.getSpan(context.active());
   return active !== undefined && isSpanContextValid(active.spanContext());
 }
 
-export function startRedisSpan(operation: RedisOperation, connection: Connection, site: DatastoreSite | undefined): Span {
+export function startRedisSpan(operation: RedisOperation, connection: Connection, site: RedisSite | undefined): Span {
   learnSite(site);
   const attributes: Attributes = {
     [ATTR_DB_SYSTEM_NAME]: REDIS,

@@ -1,6 +1,7 @@
+import { canRecord, ensureBootstrapped } from '../bootstrap';
 import { safely } from '../safe';
 import { KEY_POSITIONS } from './redis-keys';
-import { runTraced, shouldTrace, startRedisSpan, type Connection, type DatastoreSite } from './redis-span';
+import { runTraced, shouldTrace, startRedisSpan, type Connection, type RedisSite } from './redis-span';
 
 // ioredis and node-redis (4 to 6). Emitted code calls `__autotrace.ioredis(site, client).get(key)` and
 // `__autotrace.nodeRedis(site, client).hSet(key, …)`: the facade runs the same method on the same object, with the
@@ -9,12 +10,6 @@ import { runTraced, shouldTrace, startRedisSpan, type Connection, type Datastore
 //
 // The facade is a Proxy over nothing: every property is read from the client itself, so a method the facade does
 // not trace (`connect`, `quit`, `duplicate`) runs as written, and no invariant of the client's own properties binds it.
-
-/** A Redis site: what the build knows of the call (its command as written: `operation`). */
-export interface RedisSite extends DatastoreSite {
-  /** The command the method sends (`HSET` for `hSet`), from the build's command table. */
-  readonly operation?: string;
-}
 
 type AnyFunction = (...args: unknown[]) => unknown;
 type Target = Record<string | symbol, unknown>;
@@ -94,7 +89,9 @@ export function nodeRedis<I>(site: RedisSite | undefined, client: I): I {
 }
 
 function facade<I>(flavour: Flavour, site: RedisSite | undefined, client: I): I {
-  if (client === null || (typeof client !== 'object' && typeof client !== 'function')) return client;
+  // Without an SDK the client itself: one check, no facade.
+  ensureBootstrapped();
+  if (!canRecord() || client === null || (typeof client !== 'object' && typeof client !== 'function')) return client;
   const target = client as unknown as Target;
   const handler: ProxyHandler<object> = {
     get(_, property) {
@@ -181,7 +178,7 @@ function isMulti(batch: Target): boolean {
 }
 
 function commandOf(site: RedisSite | undefined, method: string): string {
-  const operation = site?.operation;
+  const operation = site?.queryOperation;
   return typeof operation === 'string' && operation ? operation : method.replace(/Buffer$/, '').toUpperCase();
 }
 
