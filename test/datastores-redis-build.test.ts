@@ -122,3 +122,34 @@ describe('without an SDK', () => {
     expect(JSON.parse(result.stdout)).toEqual([true, true]);
   });
 });
+
+describe('clusters', () => {
+  it('are black boxes: their calls are left as written and reported, a client beside them is traced', () => {
+    const dir = join(repoRoot, '.tmp', 'datastores-redis-clusters');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'clusters.ts'),
+      `import Redis, { Cluster } from 'ioredis';
+import { createClient, createCluster } from 'redis';
+const cluster = new Cluster([{ host: '127.0.0.1', port: 7000 }]);
+const nodes = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:7000' }] });
+const single = new Redis();
+const client = createClient();
+export const read = () => Promise.all([cluster.get('a'), nodes.get('b'), single.get('c'), client.get('d')]);
+`,
+    );
+    const { outputs, gaps, diagnostics } = compile([join(dir, 'clusters.ts')]);
+    expect(diagnostics).toEqual([]);
+    expect(gaps.map((gap) => `${gap.line} ${gap.what}`)).toEqual([
+      '3 new Cluster(…)',
+      '4 createCluster(…)',
+      '7 cluster.get(…) on a Cluster of ioredis',
+      // node-redis types a cluster's commands apart from a client's: no row matches them, the black box is its creation.
+    ]);
+    const code = outputs.get('clusters.js')!;
+    expect(code).toContain('__autotrace.ioredis({');
+    expect(code).toContain('__autotrace.nodeRedis({');
+    expect(code).toContain('cluster.get(');
+    expect(code).toContain('nodes.get(');
+  });
+});

@@ -2,7 +2,7 @@ import type * as ts from 'typescript';
 import { typedRecogniser, type Core } from './core-types';
 import { findNearMisses, isFileIgnored, isStatementIgnored, mentionsIgnore, type NearMiss } from './directives';
 import type { Gap } from './gaps';
-import { packageMajorOf } from './packages';
+import { packageMajorOf, packageNameOf } from './packages';
 import {
   isRuntimeCall,
   matchAppFactory,
@@ -149,6 +149,11 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
       if (isOptionalCall(ts_, call)) {
         const what = `optional call ${call.expression.getText()}?.(…)`;
         return unsupported(call, { ...fields, what, why: 'it may mean "only if there is one"; call it plainly to trace it' }, optedOut);
+      }
+      const untraced = instance && typed && untracedReceiver(typed, instance.match.rule, instance.match.instance);
+      if (untraced !== undefined) {
+        const what = `${call.expression.getText()}(…) on a ${untraced} of ${clientName}`;
+        return unsupported(call, { ...fields, what, why: `autotrace does not trace ${untraced} yet; its calls are left as written` }, optedOut);
       }
       const unknownMajor = instance && unknownVersion(instance.match.rule, instance.match.declaredAt);
       if (unknownMajor !== undefined) {
@@ -331,6 +336,19 @@ function handlerSite(core: Core, node: ts.Node, functionName: string | undefined
 function operationOf(ts_: typeof ts, rule: ClientInstanceRule, call: ts.CallExpression): string | undefined {
   const callee = call.expression;
   return ts_.isPropertyAccessExpression(callee) ? rule.operationOf?.(callee.name.text) : undefined;
+}
+
+/** The class the receiver is, when it is one the rule lists as not traced (an ioredis `Cluster`). */
+function untracedReceiver(r: Recogniser, rule: ClientInstanceRule, receiver: ts.Expression): string | undefined {
+  if (!rule.notOn) return undefined;
+  const type = r.checker.getTypeAtLocation(receiver);
+  for (const part of type.isIntersection() || type.isUnion() ? type.types : [type]) {
+    const declaration = part.getSymbol()?.declarations?.[0];
+    // By the class's own name: a default-exported class's symbol is called `default`.
+    const name = declaration && r.ts.isClassDeclaration(declaration) ? declaration.name?.text : undefined;
+    if (name !== undefined && rule.notOn.includes(name) && packageNameOf(declaration!.getSourceFile().fileName) === rule.typesPackage) return name;
+  }
+  return undefined;
 }
 
 /** The declaring package's major when the rule lists the majors it knows and this is not one (`5.x`), else undefined. */

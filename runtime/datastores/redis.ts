@@ -61,7 +61,12 @@ const IOREDIS: Flavour = {
 };
 
 const NODE_REDIS: Flavour = {
-  isClient: (target) => typeof target.sendCommand === 'function' && typeof target.multi === 'function' && typeof target.connect === 'function',
+  // A cluster's or sentinel's options name their nodes: those are not traced (their connection is not one server).
+  isClient: (target) =>
+    typeof target.sendCommand === 'function' &&
+    typeof target.multi === 'function' &&
+    typeof target.connect === 'function' &&
+    !hasAny(target.options, ['rootNodes', 'sentinelRootNodes']),
   isBatch: (target) => typeof target.execAsPipeline === 'function' && typeof target.addCommand === 'function',
   makesBatch: { multi: 'MULTI', MULTI: 'MULTI' },
   runsBatch: { exec: 'MULTI', EXEC: 'MULTI', execAsPipeline: 'PIPELINE' },
@@ -180,6 +185,10 @@ function isMulti(batch: Target): boolean {
 function commandOf(site: RedisSite | undefined, method: string): string {
   const operation = site?.queryOperation;
   return typeof operation === 'string' && operation ? operation : method.replace(/Buffer$/, '').toUpperCase();
+}
+
+function hasAny(options: unknown, names: readonly string[]): boolean {
+  return typeof options === 'object' && options !== null && names.some((name) => name in options);
 }
 
 function lastIsFunction(args: readonly unknown[]): boolean {

@@ -23,6 +23,7 @@ export const REDIS_RULES: RuleSet = {
       wrapWith: 'ioredis',
       kind: 'datastore',
       majors: [5, 6],
+      notOn: ['Cluster'],
       operationOf: (method) => redisOperation('ioredis', method),
     },
     {
@@ -35,8 +36,13 @@ export const REDIS_RULES: RuleSet = {
       kind: 'datastore',
       // node-redis 4 is @redis/client 1.x; node-redis 5 and 6 ship @redis/client 5 and 6.
       majors: [1, 5, 6],
+      notOn: ['RedisCluster', 'RedisClusterMultiCommand', 'RedisSentinel', 'RedisClientPool'],
       operationOf: (method) => redisOperation('redis', method),
     },
+  ],
+  unsupportedClients: [
+    { client: 'ioredis Cluster', modules: ['ioredis'], exports: ['Cluster'] },
+    { client: 'redis cluster', modules: ['redis', '@redis/client'], exports: ['createCluster', 'createSentinel', 'createClientPool'] },
   ],
   tracedModules: {
     ioredis: { client: 'ioredis' },

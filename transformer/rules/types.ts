@@ -87,6 +87,11 @@ export interface ClientInstanceRule {
    * written and reported as a black box naming the version; absent: every version.
    */
   readonly majors?: readonly number[];
+  /**
+   * Classes of `typesPackage` the wrapper does not trace although they declare the same methods (a cluster client):
+   * a call on one is left as written and reported as a black box.
+   */
+  readonly notOn?: readonly string[];
   /** The operation a method performs (a datastore command: `hSet` → HSET), for the report and the site literal. */
   readonly operationOf?: (method: string) => string | undefined;
 }
