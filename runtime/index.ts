@@ -15,6 +15,7 @@ export { bullmq, bullmqProcessor } from './messaging/bullmq';
 export { grpcClientOptions, grpcService } from './rpc/grpc';
 export { pg } from './datastores/pg';
 export { mysql } from './datastores/mysql';
+export { ioredis, nodeRedis } from './datastores/redis';
 export { VERSION } from './version';
 // The run-time net starts on load (AUTOTRACE_NET=off leaves it out): see runtime/net/index.ts.
 import './net';

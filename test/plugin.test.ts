@@ -18,7 +18,7 @@ describe('the tsconfig plugin entry', () => {
   });
 
   it.each([
-    ['unknown', /error TS990001: autotrace: invalid plugin option "exlude" .*unknown option \(autotrace knows: exclude, propagateTo, redactQueryParams, report, quiet, minCoverage, datastoreSpans\)/],
+    ['unknown', /error TS990001: autotrace: invalid plugin option "exlude" .*unknown option \(autotrace knows: exclude, propagateTo, redactQueryParams, report, quiet, minCoverage, datastoreSpans, redactRedisKeys\)/],
     ['badvalue', /error TS990001: autotrace: invalid plugin option "exclude" .*expected an array of non-empty glob strings, got string "src\/\*\*"/],
     ['badredact', /error TS990001: autotrace: invalid plugin option "redactQueryParams" .*expected an array of query parameter names .*got an array containing "session id"/],
   ])('fails the build on a %s option with a message naming it', async (variant, message) => {

@@ -2,6 +2,7 @@ import type * as ts from 'typescript';
 import { typedRecogniser, type Core } from './core-types';
 import { findNearMisses, isFileIgnored, isStatementIgnored, mentionsIgnore, type NearMiss } from './directives';
 import type { Gap } from './gaps';
+import { packageMajorOf, packageNameOf } from './packages';
 import {
   isRuntimeCall,
   matchAppFactory,
@@ -149,11 +150,16 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
       const destinations = instance?.match.rule.destination;
       const fromConstructor = instance?.match.rule.destinationFromConstructor === true;
       const destination = fromConstructor ? constructedWith(ts_, typed?.checker, instance!.match.instance) : undefined;
-      // A datastore call's site and record say what its query is (transformer/sql-facts.ts), not an HTTP method or URL.
-      const datastore = kind === 'datastore' && instance && !isRuntimeCall(core, instance.match.instance) ? datastoreFacts(core, call, clientName) : undefined;
-      const facts = datastore
-        ? datastore.known ? datastore.record : {}
-        : destinations ? destinationFacts(ts_, call, destinations) : fromConstructor ? {} : clientFacts(core, call, instance !== undefined);
+      // A datastore call's site and record say what it does: a Redis command from the method called, a SQL query's
+      // summary from its literal text (transformer/sql-facts.ts); never an HTTP method or URL.
+      const operation = instance && operationOf(ts_, instance.match.rule, call);
+      const byCommand = kind === 'datastore' && instance?.match.rule.operationOf !== undefined;
+      const datastore = kind === 'datastore' && !byCommand && instance && !isRuntimeCall(core, instance.match.instance) ? datastoreFacts(core, call, clientName) : undefined;
+      const facts = byCommand
+        ? operation !== undefined ? { operation } : {}
+        : datastore
+          ? datastore.known ? datastore.record : {}
+          : destinations ? destinationFacts(ts_, call, destinations) : fromConstructor ? {} : clientFacts(core, call, instance !== undefined);
       const fields = { kind, client: clientName, ...facts, ...(destination !== undefined ? { destination } : {}), recogniser: found.by };
       if (datastore && !datastore.known) return unsupported(call, { ...fields, what: datastore.what, why: datastore.why }, optedOut);
       if (instance && isRuntimeCall(core, instance.match.instance)) return site(call, fields, optedOut); // traced already
@@ -161,7 +167,18 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
         const what = `optional call ${call.expression.getText()}?.(…)`;
         return unsupported(call, { ...fields, what, why: 'it may mean "only if there is one"; call it plainly to trace it' }, optedOut);
       }
-      const info = datastore?.known ? datastore.site : clientSite(core, call, !destinations);
+      const untraced = instance && typed && untracedReceiver(typed, instance.match.rule, instance.match.instance);
+      if (untraced !== undefined) {
+        const what = `${call.expression.getText()}(…) on a ${untraced} of ${clientName}`;
+        return unsupported(call, { ...fields, what, why: `autotrace does not trace ${untraced} yet; its calls are left as written` }, optedOut);
+      }
+      const unknownMajor = instance && unknownVersion(instance.match.rule, instance.match.declaredAt);
+      if (unknownMajor !== undefined) {
+        const what = `${call.expression.getText()}(…) on ${clientName} ${unknownMajor}`;
+        const why = `autotrace knows ${instance!.match.rule.typesPackage} ${instance!.match.rule.majors!.map((major) => `${major}.x`).join(', ')}; a call through another version is left as written`;
+        return unsupported(call, { ...fields, what, why }, optedOut);
+      }
+      const info = datastore?.known ? datastore.site : byCommand ? datastoreSite(core, call, operation) : clientSite(core, call, !destinations);
       const action: Action = global
         ? { type: 'redirectGlobal', rule: global.match, site: info }
         : client
@@ -368,6 +385,43 @@ function processWide(core: Core): Pick<SiteInfo, 'redactQueryParams'> {
 /** Where a handler is: it names the SERVER span's code.* attributes. */
 function handlerSite(core: Core, node: ts.Node, functionName: string | undefined, mount: string | undefined): SiteInfo {
   return { ...core.locate(node, functionName), ...(mount !== undefined ? { mount } : {}), ...processWide(core) };
+}
+
+/** The operation a datastore method performs (`hSet` → HSET), as its rule says. */
+function operationOf(ts_: typeof ts, rule: ClientInstanceRule, call: ts.CallExpression): string | undefined {
+  const callee = call.expression;
+  return ts_.isPropertyAccessExpression(callee) ? rule.operationOf?.(callee.name.text) : undefined;
+}
+
+/** The class the receiver is, when it is one the rule lists as not traced (an ioredis `Cluster`). */
+function untracedReceiver(r: Recogniser, rule: ClientInstanceRule, receiver: ts.Expression): string | undefined {
+  if (!rule.notOn) return undefined;
+  const type = r.checker.getTypeAtLocation(receiver);
+  for (const part of type.isIntersection() || type.isUnion() ? type.types : [type]) {
+    const declaration = part.getSymbol()?.declarations?.[0];
+    // By the class's own name: a default-exported class's symbol is called `default`.
+    const name = declaration && r.ts.isClassDeclaration(declaration) ? declaration.name?.text : undefined;
+    if (name !== undefined && rule.notOn.includes(name) && packageNameOf(declaration!.getSourceFile().fileName) === rule.typesPackage) return name;
+  }
+  return undefined;
+}
+
+/** The declaring package's major when the rule lists the majors it knows and this is not one (`5.x`), else undefined. */
+function unknownVersion(rule: ClientInstanceRule, declaredAt: string | undefined): string | undefined {
+  if (!rule.majors || declaredAt === undefined) return undefined;
+  const major = packageMajorOf(declaredAt);
+  return major === undefined || rule.majors.includes(major) ? undefined : `${major}.x`;
+}
+
+/** Where a datastore call is, its command, and the datastore options its span applies. */
+function datastoreSite(core: Core, call: ts.CallExpression, operation: string | undefined): SiteInfo {
+  const { datastoreSpans, redactRedisKeys } = core.options;
+  return {
+    ...core.locate(call, enclosingFunctionName(core.ts, call)),
+    ...(operation !== undefined ? { queryOperation: operation } : {}),
+    ...(datastoreSpans === 'always' ? { rootSpans: true } : {}),
+    ...(redactRedisKeys ? { redactKeys: true } : {}),
+  };
 }
 
 /** Where a client call is, what its URL's path template is (a broker's call has none), and where it may propagate to. */

@@ -122,5 +122,6 @@ export function siteText(site: SiteInfo): string {
   if (site.redactQueryParams !== undefined) parts.push(`redactQueryParams: [${site.redactQueryParams.map((g) => JSON.stringify(g)).join(', ')}]`);
   for (const name of QUERY_FACTS) if (site[name] !== undefined) parts.push(`${name}: ${JSON.stringify(site[name])}`);
   if (site.rootSpans === true) parts.push('rootSpans: true');
+  if (site.redactKeys === true) parts.push('redactKeys: true');
   return `{ ${parts.join(', ')} }`;
 }

@@ -23,6 +23,8 @@ export interface AutotraceOptions {
    * progress, so a pool's background queries start no traces of their own; `always` for every call.
    */
   readonly datastoreSpans: 'in-trace' | 'always';
+  /** Redis keys are shown as `?` in db.query.text (`GET ?`); values never reach a span either way. */
+  readonly redactRedisKeys: boolean;
 }
 
 export const DEFAULT_REPORT = 'autotrace-report.json';
@@ -85,6 +87,10 @@ const OPTION_PARSERS: Record<keyof AutotraceOptions, (value: unknown) => unknown
     if (value === 'in-trace' || value === 'always') return value;
     throw new AutotraceOptionError('datastoreSpans', `expected "in-trace" (the default: only inside a trace) or "always", got ${describe(value)}`);
   },
+  redactRedisKeys: (value) => {
+    if (typeof value === 'boolean') return value;
+    throw new AutotraceOptionError('redactRedisKeys', `expected true (keys shown as "?") or false, got ${describe(value)}`);
+  },
 };
 
 function globList(option: string, value: unknown): readonly string[] {
@@ -105,6 +111,7 @@ const DEFAULTS: AutotraceOptions = {
   quiet: false,
   minCoverage: undefined,
   datastoreSpans: 'in-trace',
+  redactRedisKeys: false,
 };
 
 /** Validates the plugin entry; an unknown key or a bad value throws an error naming it, which fails the build. */

@@ -5,28 +5,40 @@ import { dirname, join } from 'node:path';
 // such as hono ship nameless ones, `{ "type": "commonjs" }`, inside dist/). Asked by name rather than by path so that
 // npm aliases (`express4@npm:express@4`), pnpm's store layout and nested installs all answer alike.
 
-const nameByDirectory = new Map<string, string | undefined>();
+interface Manifest {
+  readonly name: string;
+  readonly version: string | undefined;
+}
+
+const manifestByDirectory = new Map<string, Manifest | undefined>();
 
 export function packageNameOf(fileName: string): string | undefined {
-  return lookUp(dirname(fileName));
+  return lookUp(dirname(fileName))?.name;
 }
 
-function lookUp(directory: string): string | undefined {
-  if (nameByDirectory.has(directory)) return nameByDirectory.get(directory);
+/** The major version of the package a declaration file belongs to (`5` for 5.4.1), where its package.json says. */
+export function packageMajorOf(fileName: string): number | undefined {
+  const major = /^(\d+)\./.exec(lookUp(dirname(fileName))?.version ?? '')?.[1];
+  return major === undefined ? undefined : Number(major);
+}
+
+function lookUp(directory: string): Manifest | undefined {
+  if (manifestByDirectory.has(directory)) return manifestByDirectory.get(directory);
   const manifest = join(directory, 'package.json');
-  let name = existsSync(manifest) ? nameIn(manifest) : undefined;
-  if (name === undefined) {
+  let found = existsSync(manifest) ? read(manifest) : undefined;
+  if (found === undefined) {
     const parent = dirname(directory);
-    name = parent === directory ? undefined : lookUp(parent);
+    found = parent === directory ? undefined : lookUp(parent);
   }
-  nameByDirectory.set(directory, name);
-  return name;
+  manifestByDirectory.set(directory, found);
+  return found;
 }
 
-function nameIn(manifest: string): string | undefined {
+function read(manifest: string): Manifest | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown };
-    return typeof parsed.name === 'string' && parsed.name ? parsed.name : undefined;
+    const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown; version?: unknown };
+    if (typeof parsed.name !== 'string' || !parsed.name) return undefined;
+    return { name: parsed.name, version: typeof parsed.version === 'string' ? parsed.version : undefined };
   } catch {
     return undefined;
   }

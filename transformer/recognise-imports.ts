@@ -32,7 +32,7 @@ export function mayTrackImports(ts_: typeof ts, file: ts.SourceFile): boolean {
 }
 
 /** Words one of which a module with a site, or a project module handing it a traced value, must contain. */
-export const SITE_WORDS = /fetch|express|fastify|koa|hono|http|axios|undici|amqplib|nats|bullmq|grpc|\bpg\b|mysql2/;
+export const SITE_WORDS = /fetch|express|fastify|koa|hono|http|axios|undici|amqplib|nats|bullmq|grpc|\bpg\b|mysql2|redis/;
 
 // The untraced packages whose imports are black boxes (transformer/unsupported.ts: UNTRACED_PACKAGES).
 const UNTRACED_WORDS = /nestjs|kafkajs|got|superagent|needle|request|\bky\b/;

@@ -130,6 +130,8 @@ function clientRuleOfFunction(r: Recogniser, symbol: ts.Symbol | undefined): Cli
 
 export interface ClientInstanceMatch {
   readonly rule: ClientInstanceRule;
+  /** The declaration file the method was found in (for the version of the package that declares it). */
+  readonly declaredAt?: string;
   /** `api(config)` rather than `api.get(url)`. */
   readonly callable: boolean;
   /** The instance the call is made on: the receiver, or the callee itself. */
@@ -142,14 +144,19 @@ export function matchClientInstance(r: Recogniser, call: ts.CallExpression): Cli
   if (r.ts.isPropertyAccessExpression(callee) && r.ts.isIdentifier(callee.name)) {
     if (!isCandidateClientName(callee.name.text)) return undefined;
     const symbol = r.checker.getSymbolAtLocation(callee.name);
+    let declaredAt: string | undefined;
     const rule =
       symbol &&
       CLIENT_INSTANCE_RULES.find(
         (candidate) =>
           candidate.methods.includes(callee.name.text) &&
-          (symbol.declarations ?? []).some((d) => declaredBy(r, d, candidate.declaredIn, candidate.typesPackage)),
+          (symbol.declarations ?? []).some((d) => {
+            if (!declaredBy(r, d, candidate.declaredIn, candidate.typesPackage)) return false;
+            declaredAt = d.getSourceFile().fileName;
+            return true;
+          }),
       );
-    return rule && { rule, callable: false, instance: callee.expression };
+    return rule && { rule, callable: false, instance: callee.expression, ...(declaredAt !== undefined ? { declaredAt } : {}) };
   }
   if (!r.ts.isIdentifier(callee) && !r.ts.isPropertyAccessExpression(callee)) return undefined;
   // Any call could be a callable instance, so this asks the checker about most calls: only when axios is there.
@@ -172,6 +179,8 @@ function ownerName(r: Recogniser, declaration: ts.Declaration): string | undefin
   let owner: ts.Node = declaration.parent;
   if (r.ts.isModuleBlock(owner)) owner = owner.parent;
   if (r.ts.isInterfaceDeclaration(owner) || r.ts.isClassDeclaration(owner)) return owner.name?.text;
+  // A member of an object type written in a variable's declaration: `declare const _default: { GET: …; get: … }`.
+  if (r.ts.isTypeLiteralNode(owner) && r.ts.isVariableDeclaration(owner.parent) && r.ts.isIdentifier(owner.parent.name)) return owner.parent.name.text;
   if (r.ts.isTypeLiteralNode(owner)) {
     // A mixin's members (mysql2's `declare function QueryableBase(Base): { new (…): { query(…) } } & T`) are owned by
     // the function that declares the type.

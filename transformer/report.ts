@@ -32,7 +32,10 @@ export interface SiteRecord {
    * `new Queue(…)` or `new Worker(…)` that made the instance).
    */
   readonly destination?: string;
-  /** A datastore call's operation (db.operation.name: `SELECT`, `CREATE TABLE`), where the build read it from a literal query of one operation. */
+  /**
+   * A datastore call's operation (db.operation.name): a SQL query's (`SELECT`, `CREATE TABLE`) where the build read it
+   * from a literal query of one operation, a Redis command (`GET`, `HSET`) from the method called.
+   */
   readonly operation?: string;
   /** A datastore call's table (db.collection.name), where the build read it from a literal query of one operation on one table. */
   readonly collection?: string;

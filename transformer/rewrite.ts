@@ -36,6 +36,7 @@ export function siteLiteral(factory: ts.NodeFactory, site: SiteInfo): ts.ObjectL
     if (value !== undefined) properties.push(property(name, factory.createStringLiteral(value)));
   }
   if (site.rootSpans === true) properties.push(property('rootSpans', factory.createTrue()));
+  if (site.redactKeys === true) properties.push(property('redactKeys', factory.createTrue()));
   return factory.createObjectLiteralExpression(properties, false);
 }
 

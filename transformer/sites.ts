@@ -23,10 +23,12 @@ export interface SiteInfo {
   readonly querySummary?: string;
   readonly queryOperation?: string;
   readonly queryCollection?: string;
-  /** The literal's text with its literals replaced by `?`, only when that differs from the text as written. */
+  /** The literal's text with its literals replaced by `?`, when that differs from the text as written. */
   readonly queryText?: string;
   /** Datastore spans also outside a trace (the `datastoreSpans: "always"` option). */
   readonly rootSpans?: boolean;
+  /** Redis keys shown as `?` in db.query.text (the `redactRedisKeys` option). */
+  readonly redactKeys?: boolean;
 }
 
 /** The datastore facts a site literal carries, in the order both writers print them (rewrite.ts, edits.ts). */

@@ -2,6 +2,7 @@ import { CLIENT_RULES } from './clients';
 import { DATASTORE_RULES } from './datastores';
 import { JOB_RULES } from './jobs';
 import { MESSAGING_RULES } from './messaging';
+import { REDIS_RULES } from './redis';
 import { RPC_RULES } from './rpc';
 import { SERVER_RULES } from './servers';
 import type {
@@ -19,13 +20,13 @@ import type {
 } from './types';
 
 // The one table of what autotrace recognises, joined from its areas: web servers (servers.ts), HTTP clients
-// (clients.ts), message brokers and RPC (messaging.ts), datastores (datastores.ts). Adding a framework or client adds
+// (clients.ts), message brokers and RPC (messaging.ts), datastores (datastores.ts), Redis (redis.ts). Adding a framework or client adds
 // rows to its area (and, where it needs new run-time behaviour, a wrapper in runtime/); the visitor, recognisers and
 // rewriters read only the joined tables below.
 
 export type * from './types';
 
-const AREAS: readonly RuleSet[] = [SERVER_RULES, CLIENT_RULES, MESSAGING_RULES, JOB_RULES, RPC_RULES, DATASTORE_RULES];
+const AREAS: readonly RuleSet[] = [SERVER_RULES, CLIENT_RULES, MESSAGING_RULES, JOB_RULES, RPC_RULES, DATASTORE_RULES, REDIS_RULES];
 
 function rows<T>(pick: (area: RuleSet) => readonly T[] | undefined): readonly T[] {
   return AREAS.flatMap((area) => pick(area) ?? []);

@@ -71,7 +71,10 @@ export interface ClientCallRule {
 export interface ClientInstanceRule {
   readonly client: string;
   readonly typesPackage: string;
-  /** Classes or interfaces that declare the request methods. */
+  /**
+   * Classes or interfaces that declare the request methods; for an object type written inline in a variable's
+   * declaration (node-redis' command table, `declare const _default: { … }`), that variable's name.
+   */
   readonly declaredIn: readonly string[];
   readonly methods: readonly string[];
   /** Interfaces whose call signatures make the instance itself callable (`axios(config)`). */
@@ -90,6 +93,18 @@ export interface ClientInstanceRule {
    * sees it (`const emails = new Queue('emails')`, then `emails.add(…)`).
    */
   readonly destinationFromConstructor?: boolean;
+  /**
+   * The majors of `typesPackage` the wrapper knows. A call whose declaration comes from another major is left as
+   * written and reported as a black box naming the version; absent: every version.
+   */
+  readonly majors?: readonly number[];
+  /**
+   * Classes of `typesPackage` the wrapper does not trace although they declare the same methods (a cluster client):
+   * a call on one is left as written and reported as a black box.
+   */
+  readonly notOn?: readonly string[];
+  /** The operation a method performs (a datastore command: `hSet` → HSET), for the report and the site literal. */
+  readonly operationOf?: (method: string) => string | undefined;
 }
 
 /**
