@@ -1,6 +1,7 @@
 import { CLIENT_RULES } from './clients';
 import { DATASTORE_RULES } from './datastores';
 import { MESSAGING_RULES } from './messaging';
+import { NEST_RULES } from './nest';
 import { SERVER_RULES } from './servers';
 import type {
   AppFactoryRule,
@@ -22,7 +23,7 @@ import type {
 
 export type * from './types';
 
-const AREAS: readonly RuleSet[] = [SERVER_RULES, CLIENT_RULES, MESSAGING_RULES, DATASTORE_RULES];
+const AREAS: readonly RuleSet[] = [SERVER_RULES, CLIENT_RULES, MESSAGING_RULES, DATASTORE_RULES, NEST_RULES];
 
 function rows<T>(pick: (area: RuleSet) => readonly T[] | undefined): readonly T[] {
   return AREAS.flatMap((area) => pick(area) ?? []);
