@@ -139,6 +139,7 @@ function hook(app: unknown): void {
     if (!adapter) return;
     serveInSpans(adapter);
     for (const method of ROUTE_METHODS) wrapRouteMethod(adapter, method);
+    wrapNotFoundHandler(adapter);
     watchExceptions(nest);
   }, undefined);
 }
@@ -166,6 +167,20 @@ function wrapRouteMethod(adapter: HttpAdapterLike, method: string): void {
       const wrapped = wrapHandlers(handler, shape, siteFor(method, route, handler));
       if (wrapped !== handler) args[at] = carryOver(wrapped as AnyFunction, handler as AnyFunction);
     }, undefined);
+    return (original as AnyFunction).apply(this, args);
+  };
+}
+
+/**
+ * `adapter.setNotFoundHandler(handler, prefix)`: Nest's answer to a request no route matched, wrapped so that the
+ * request counts as reached by the build (its span keeps the method alone as its name: no route matched).
+ */
+function wrapNotFoundHandler(adapter: HttpAdapterLike): void {
+  const original = adapter.setNotFoundHandler;
+  if (typeof original !== 'function') return;
+  const shape: HandlerShape = { exchange, endpoint: false };
+  adapter.setNotFoundHandler = function (this: unknown, ...args: unknown[]) {
+    if (typeof args[0] === 'function') args[0] = safely(() => wrapHandlers(args[0], shape, undefined), args[0]);
     return (original as AnyFunction).apply(this, args);
   };
 }
