@@ -32,7 +32,8 @@ const temp = mkdtempSync(join(tmpdir(), 'autotrace-nest-'));
 const cli = join(repoRoot, 'dist/transformer/cli/main.js');
 const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
 const spansPreload = join(repoRoot, 'test/helpers/spans-to-file.cjs');
-let plain: { build: Awaited<ReturnType<typeof run>>; check: Awaited<ReturnType<typeof run>>; e2e: Awaited<ReturnType<typeof run>> };
+type Ran = Awaited<ReturnType<typeof run>>;
+let plain: { build: Ran; check: Ran; e2e: Ran; introspect: Ran };
 let build: Awaited<ReturnType<typeof tspcBuild>>;
 let downstream: Awaited<ReturnType<typeof echoServer>>;
 const services: ChildProcess[] = [];
@@ -42,7 +43,12 @@ beforeAll(async () => {
   // First the build a team without the plugin makes (plain tsc ignores it): its e2e test and `check` on its output.
   rmSync(join(project, 'dist'), { recursive: true, force: true });
   const plainBuild = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], project);
-  plain = { build: plainBuild, check: await run(process.execPath, [cli, 'check'], project), e2e: await e2e([]) };
+  plain = {
+    build: plainBuild,
+    check: await run(process.execPath, [cli, 'check'], project),
+    e2e: await e2e([]),
+    introspect: await run(process.execPath, ['dist/introspect.js'], project),
+  };
   rmSync(join(project, 'dist'), { recursive: true, force: true });
   build = await tspcBuild(project);
 }, 120_000);
@@ -111,6 +117,8 @@ const EXPECTED_SERVER_SPANS = [
   ['GET /api/cats/secret', 403],
   ['GET /api/cats/secret', 200],
   ['GET', 404],
+  ['GET /api/v1/dogs/:name', 200],
+  ['GET /health', 200],
 ];
 
 describe('a NestJS service built with the plugin', () => {
@@ -129,10 +137,13 @@ describe('a NestJS service built with the plugin', () => {
       ['nest', 'GET', '/cats/:id/friend', 'src/cats.controller.ts:22'],
       ['nest', 'POST', '/cats', 'src/cats.controller.ts:28'],
       ['nest', 'GET', '/cats/teapot/now', 'src/cats.controller.ts:33'],
+      ['nest', 'GET', '/dogs/:name', 'src/dogs.controller.ts:7'],
+      ['nest', 'GET', '/health', 'src/dogs.controller.ts:16'],
     ]);
     expect(report.sites.filter((site) => site.kind === 'app').map((site) => `${site.framework} ${site.file}`)).toEqual([
       'nest src/app.e2e-spec.ts',
       'nest src/app.e2e-spec.ts',
+      'nest src/introspect.ts',
       'nest src/main-fastify.ts',
       'nest src/main.ts',
     ]);
@@ -171,11 +182,13 @@ describe('a NestJS service built with the plugin', () => {
       expect((await fetch(`${base}/api/cats/secret`)).status).toBe(403);
       expect((await fetch(`${base}/api/cats/secret`, { headers: { 'x-key': 'open' } })).status).toBe(200);
       expect((await fetch(`${base}/api/nope`)).status).toBe(404);
+      expect(await (await fetch(`${base}/api/v1/dogs/rex`)).json()).toEqual({ name: 'rex' });
+      expect(await (await fetch(`${base}/health`)).json()).toEqual({ ok: true });
 
-      const spans = await spansFor(spansFile, 10);
+      const spans = await spansFor(spansFile, 12);
       const servers = spans.filter((span) => span.kind === SpanKind.SERVER);
       expect(servers.map((span) => [span.name, span.attributes['http.response.status_code']])).toEqual(EXPECTED_SERVER_SPANS);
-      expect(servers.map((span) => span.attributes['http.route'])).toEqual([...EXPECTED_SERVER_SPANS.slice(0, -1).map(([name]) => String(name).split(' ')[1]), undefined]);
+      expect(servers.map((span) => span.attributes['http.route'])).toEqual(EXPECTED_SERVER_SPANS.map(([name]) => String(name).split(' ')[1]));
       expect(servers.map((span) => span.attributes['code.function.name'])).toEqual([
         'CatsController.findOne',
         'CatsController.friend',
@@ -185,11 +198,13 @@ describe('a NestJS service built with the plugin', () => {
         'CatsController.secret',
         'CatsController.secret',
         undefined,
+        'DogsController.find',
+        'HealthController.check',
       ]);
       // 4xx leaves a SERVER span's status unset; the exceptions Nest answered with are events on their spans.
       expect(servers.every((span) => span.status.code === SpanStatusCode.UNSET)).toBe(true);
       const exceptions = servers.map((span) => span.events.filter((event) => event.name === 'exception').map((event) => event.attributes['exception.type']));
-      expect(exceptions).toEqual([[], [], [], ['BadRequestException'], ['HttpException'], ['ForbiddenException'], [], ['NotFoundException']]);
+      expect(exceptions).toEqual([[], [], [], ['BadRequestException'], ['HttpException'], ['ForbiddenException'], [], ['NotFoundException'], [], []]);
       // The incoming traceparent is the parent; fetch and HttpService calls are CLIENT children; the downstream joins.
       expect(servers[0]!.traceId).toBe(traceId);
       expect(servers[0]!.parentSpanId).toBe(callerSpanId);
@@ -209,16 +224,25 @@ describe('a NestJS service built with the plugin', () => {
   }
 
   it('runs its own e2e test (@nestjs/testing + supertest) the same with and without the plugin; with an SDK, the same spans', async () => {
-    expect(plain.e2e.stdout).toMatch(/# pass 8\n# fail 0/);
+    expect(plain.e2e.stdout).toMatch(/# pass 10\n# fail 0/);
     const traced = await e2e([]);
-    expect(traced.stdout).toMatch(/# pass 8\n# fail 0/);
+    expect(traced.stdout).toMatch(/# pass 10\n# fail 0/);
     const spansFile = join(temp, 'e2e.jsonl');
     const withSdk = await e2e(['-r', spansPreload], { SPANS_FILE: spansFile });
-    expect(withSdk.stdout).toMatch(/# pass 8\n# fail 0/);
+    expect(withSdk.stdout).toMatch(/# pass 10\n# fail 0/);
     // Nest's routes' spans (those with code.*, or the 404): the same as the service's, for Express then Fastify.
     const servers = readSpans(spansFile).filter((span) => span.kind === SpanKind.SERVER && (span.attributes['code.function.name'] || span.attributes['http.response.status_code'] === 404));
     expect(servers.map((span) => [span.name, span.attributes['http.response.status_code']])).toEqual([...EXPECTED_SERVER_SPANS, ...EXPECTED_SERVER_SPANS]);
   }, 60_000);
+
+  it('changes nothing Nest reflects on: parameter types, handler metadata, the methods themselves, lifecycle hooks', async () => {
+    expect(plain.introspect.code).toBe(0);
+    const traced = await run(process.execPath, ['dist/introspect.js'], project);
+    expect(traced.code).toBe(0);
+    expect(traced.stdout).toBe(plain.introspect.stdout);
+    expect(JSON.parse(traced.stdout)).toMatchObject({ events: ['init', 'shutdown'] });
+    expect(readFileSync(join(project, 'dist/cats.controller.js'), 'utf8')).toContain('__autotrace.nestRoute(CatsController');
+  });
 
   it('with --import autotrace/otel, leaves nothing to the run-time record: every request reached a site of the build', async () => {
     const recordFile = join(dirname(join(temp, 'x')), 'runtime-record.json');
