@@ -216,7 +216,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     const sites: NestControllerAction['sites'][number][] = [];
     for (const route of controller.routes) {
       const ignored = optedOut ?? (checksDirectives && isStatementIgnored(ts_, file, route.node.parent) ? IGNORED : undefined);
-      const fields = { kind: 'route' as const, framework: 'nest', method: route.verb === 'all' ? undefined : route.verb.toUpperCase(), route: route.template, recogniser: typed ? ('checker' as const) : ('imports' as const) };
+      const fields = { kind: 'route' as const, framework: 'nest', method: route.verb === 'all' ? undefined : route.verb.toUpperCase(), route: route.template, recogniser: route.by };
       site(route.node, fields, ignored);
       if (ignored) continue;
       const at = core.locate(route.node, `${controller.name}.${route.method}`);

@@ -20,6 +20,8 @@ export interface NestRoute {
   readonly verb: string;
   /** Controller and method paths joined (`/cats/:id`); undefined where a path is not a literal the build can read. */
   readonly template: string | undefined;
+  /** What recognised the decorators: the checker, or the file's imports where the checker sees only `any`. */
+  readonly by: 'checker' | 'imports';
 }
 
 export interface NestController {
@@ -42,8 +44,16 @@ export function mayDeclareControllers(text: string): boolean {
 /** The routes of a `@Controller` class, or undefined when the class is not one. */
 export function nestController(ts_: typeof ts, typed: Recogniser | undefined, node: ts.ClassDeclaration): NestController | undefined {
   if (!node.name) return undefined;
-  const imports = typed ? undefined : commonImports(ts_, node.getSourceFile());
-  const nameOf = (decorator: ts.Decorator) => decoratorName(ts_, typed, imports, decorator);
+  let imports: CommonImports | undefined;
+  let by: NestRoute['by'] = typed ? 'checker' : 'imports';
+  const nameOf = (decorator: ts.Decorator) => {
+    const byChecker = typed && decoratorName(ts_, typed, undefined, decorator);
+    if (byChecker || (typed && !untyped(ts_, typed, decorator))) return byChecker;
+    imports ??= commonImports(ts_, node.getSourceFile());
+    const byImports = decoratorName(ts_, undefined, imports, decorator);
+    if (byImports) by = 'imports';
+    return byImports;
+  };
   const controller = decoratorsOf(ts_, node).find((decorator) => nameOf(decorator) === 'Controller');
   if (!controller) return undefined;
   const prefixes = controllerPaths(ts_, typed, controller);
@@ -56,7 +66,7 @@ export function nestController(ts_: typeof ts, typed: Recogniser | undefined, no
       if (!verb) continue;
       const paths = decoratorPaths(ts_, typed, decorator);
       const templates = prefixes && paths ? prefixes.flatMap((prefix) => paths.map((path) => joinPaths(prefix, path))) : [undefined];
-      for (const template of templates) routes.push({ node: member.name, method: member.name.text, verb, template });
+      for (const template of templates) routes.push({ node: member.name, method: member.name.text, verb, template, by });
     }
   }
   return { name: node.name.text, routes };
@@ -64,6 +74,13 @@ export function nestController(ts_: typeof ts, typed: Recogniser | undefined, no
 
 function decoratorsOf(ts_: typeof ts, node: ts.HasDecorators): readonly ts.Decorator[] {
   return ts_.canHaveDecorators(node) ? (ts_.getDecorators(node) ?? []) : [];
+}
+
+/** Whether the checker sees only `any` for a decorator's function (a package declared loosely, `declare module`). */
+function untyped(ts_: typeof ts, typed: Recogniser, decorator: ts.Decorator): boolean {
+  const expression = decorator.expression;
+  const callee = ts_.isCallExpression(expression) ? expression.expression : expression;
+  return (typed.checker.getTypeAtLocation(callee).flags & (ts_.TypeFlags.Any | ts_.TypeFlags.Unknown)) !== 0;
 }
 
 /** `@Get(':id')` → `Get`, when the decorator is @nestjs/common's (however it is imported or renamed). */
