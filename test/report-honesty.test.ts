@@ -15,8 +15,10 @@ interface Site {
   kind: string;
   framework?: string;
   client?: string;
+  route?: string;
   status: string;
   reason?: string;
+  recogniser?: string;
 }
 interface Report {
   summary: { files: number; sites: number; instrumented: number; unsupported: number; runtime?: number; coverage: number | null };
