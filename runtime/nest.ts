@@ -56,11 +56,17 @@ export function nestRoute<C>(controller: C, site: NestRouteSite): C {
 }
 
 /**
- * The build site of a route Nest registers under `path`: among the decorated routes of that verb, the one whose
- * template is the longest tail of the path; ties are settled by the decorator metadata Nest copied onto `handler`.
+ * The build site of a route Nest registers under `path`: the one named like the handler (Nest 12), else among the
+ * decorated routes of that verb the one whose template is the longest tail of the path, ties settled by the
+ * decorator metadata Nest copied onto `handler`.
  */
 function siteFor(verb: string, path: string, handler: unknown): NestRouteSite | undefined {
-  const candidates = (known.get(verb) ?? []).filter((route) => endsWithRoute(path, route.template));
+  const routes = known.get(verb) ?? [];
+  // Nest 12 names the handler it registers `Controller.method`, as the build names the site's function.
+  const name = typeof handler === 'function' ? handler.name : undefined;
+  const named = name?.includes('.') ? routes.filter((route) => route.site.function === name) : [];
+  if (named.length === 1) return named[0]!.site;
+  const candidates = routes.filter((route) => endsWithRoute(path, route.template));
   if (candidates.length === 0) return undefined;
   const longest = Math.max(...candidates.map((route) => route.template.length));
   let best = candidates.filter((route) => route.template.length === longest);
