@@ -79,6 +79,6 @@ describe('HttpService calls built with the plugin', () => {
       ['GET /direct/{id}', 200, 'Friends.direct'],
     ]);
     expect(spans.every((span) => parentSpanId(span) === undefined)).toBe(true);
-    expect(downstream.seen.map((headers) => headers.traceparent?.split('-')[2])).toEqual(spans.map((span) => span.spanContext().spanId));
+    expect(downstream.seen.map((headers) => String(headers.traceparent).split('-')[2])).toEqual(spans.map((span) => span.spanContext().spanId));
   });
 });
