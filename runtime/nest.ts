@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { expressApp } from './express';
 import { fastifyApp } from './fastify';
-import { wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
-import { isThenable, safely } from './safe';
-import { recordServerError, serverStateOf } from './server';
+import { inRequestContext, invoke, isWrapped, mark, wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
+import { isThenable, keepShape, safely } from './safe';
+import { beginServerRequest, BUILD_TIME, recordServerError, serverStateOf } from './server';
 import { learnSite, type Site } from './site';
 
 // NestJS 11 and 12, on @nestjs/platform-express or @nestjs/platform-fastify. Emitted code calls:
@@ -179,16 +179,28 @@ function wrapRouteMethod(adapter: HttpAdapterLike, method: string): void {
 
 /**
  * `adapter.setNotFoundHandler(handler, prefix)`: Nest's answer to a request no route matched, wrapped so that the
- * request counts as reached by the build (its span keeps the method alone as its name: no route matched).
+ * request counts as reached by the build. Its span keeps the method alone as its name: Nest 12 mounts this handler
+ * under a pattern of the prefix (`/api*path`), which is no route of the app.
  */
 function wrapNotFoundHandler(adapter: HttpAdapterLike): void {
   const original = adapter.setNotFoundHandler;
   if (typeof original !== 'function') return;
-  const shape: HandlerShape = { exchange, endpoint: false };
   adapter.setNotFoundHandler = function (this: unknown, ...args: unknown[]) {
-    if (typeof args[0] === 'function') args[0] = safely(() => wrapHandlers(args[0], shape, undefined), args[0]);
+    const handler = args[0];
+    if (typeof handler === 'function' && !isWrapped(handler)) args[0] = notFound(handler as AnyFunction);
     return (original as AnyFunction).apply(this, args);
   };
+}
+
+function notFound(handler: AnyFunction): AnyFunction {
+  const wrapper = function (this: unknown, ...args: unknown[]) {
+    const pair = safely(() => exchange(args), undefined);
+    const state = pair && beginServerRequest(pair.req, pair.res);
+    if (!state) return handler.apply(this, args);
+    state.routeFrom = BUILD_TIME;
+    return inRequestContext(state, () => invoke(handler, this, args, state));
+  };
+  return mark(keepShape(wrapper, handler));
 }
 
 /**
