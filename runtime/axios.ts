@@ -24,7 +24,7 @@ interface AxiosHeadersLike {
 const METHODS = ['request', 'get', 'delete', 'head', 'options', 'post', 'put', 'patch', 'postForm', 'putForm', 'patchForm'];
 // get(url, config), post(url, data, config): where the per-call config is, by method.
 const CONFIG_AT: Record<string, number> = { request: 0, get: 1, delete: 1, head: 1, options: 1 };
-const ACTIVE_CALL = createContextKey('autotrace.axios.call');
+export const ACTIVE_CALL = createContextKey('autotrace.axios.call');
 
 const facades = new WeakMap<object, Map<string, AnyFunction>>();
 const withInjector = new WeakSet<object>();
@@ -64,7 +64,7 @@ function traced(instance: AxiosLike, method: string | undefined, args: unknown[]
   return settle(call, invoke, outcome, call.context.setValue(ACTIVE_CALL, call));
 }
 
-const outcome: ClientOutcome = {
+export const outcome: ClientOutcome = {
   status: (response) => (response as { status?: unknown } | undefined)?.status,
   // axios rejects on 4xx/5xx (validateStatus) with the response attached.
   errorStatus: (error) => (error as { response?: { status?: unknown } } | null)?.response?.status,
@@ -72,7 +72,7 @@ const outcome: ClientOutcome = {
 };
 
 /** The method and URL of a call, for the span only: a new object, the caller's config is read, never changed. */
-function callConfig(method: string | undefined, args: unknown[]): { method?: unknown; url?: unknown } {
+export function callConfig(method: string | undefined, args: unknown[]): { method?: unknown; url?: unknown } {
   if (method === undefined) {
     // axios(config) or axios(url, config)
     const [first, second] = args;
@@ -95,7 +95,7 @@ type RequestInterceptors = {
  * (as the last-added, a user's later interceptors keep their order among themselves); a manager without that list
  * gets ours once.
  */
-function installInjector(instance: AxiosLike): void {
+export function installInjector(instance: AxiosLike): void {
   const manager = instance.interceptors?.request as RequestInterceptors | undefined;
   if (typeof manager?.use !== 'function') return;
   const { handlers } = manager;

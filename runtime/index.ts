@@ -5,6 +5,8 @@ export { fastifyApp, fastifyHandler } from './fastify';
 export { honoApp, honoMiddleware, honoRoute } from './hono';
 export { koaApp, koaMiddleware, koaRoute } from './koa';
 export { httpHandler } from './node-http';
+export { nestApp, nestRoute } from './nest';
+export { nestHttp } from './nest-http';
 export { axios } from './axios';
 export { fetch, undiciFetch } from './fetch';
 export { httpRequest } from './http-client';

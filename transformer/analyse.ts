@@ -41,6 +41,7 @@ import {
   type GlobalClientRule,
   type RegistrationRule,
 } from './rules/index';
+import { mayDeclareControllers, nestController, type NestControllerAction } from './nest';
 import { enclosingFunctionName, ownName, urlTemplate, type SiteInfo } from './sites';
 import { datastoreFacts } from './sql-facts';
 import { matchDynamicCall, matchUnsupportedClient, matchUntracedImport, matchUntypedSite, type UnsupportedMatch } from './unsupported';
@@ -57,7 +58,8 @@ export type Action =
   | { readonly type: 'redirectGlobal'; readonly rule: GlobalClientRule; readonly site: SiteInfo }
   | { readonly type: 'callThrough'; readonly rule: ClientCallRule; readonly site: SiteInfo }
   | { readonly type: 'callOnFacade'; readonly rule: ClientInstanceRule; readonly site: SiteInfo }
-  | { readonly type: 'wrapArgumentAt'; readonly rule: ArgumentRule; readonly index: number; readonly site: SiteInfo };
+  | { readonly type: 'wrapArgumentAt'; readonly rule: ArgumentRule; readonly index: number; readonly site: SiteInfo }
+  | NestControllerAction;
 
 export interface FilePlan {
   readonly records: readonly SiteRecord[];
@@ -86,6 +88,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
   ensureParents(ts_, file);
   const checksDirectives = mentionsIgnore(file.text);
   const checksFactories = mayCreateApps(file.text);
+  const checksControllers = mayDeclareControllers(file.text);
   const typed = typedRecogniser(core);
   const tracksImports = mayTrackImports(ts_, file);
   /**
@@ -275,6 +278,22 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     return true;
   };
 
+  /** A `@Controller` class: one route site per template; one statement after it gives the runtime their sites. */
+  const visitController = (node: ts.ClassDeclaration, optedOut: OptOut | undefined): void => {
+    const controller = nestController(ts_, typed, node);
+    if (!controller) return;
+    const sites: NestControllerAction['sites'][number][] = [];
+    for (const route of controller.routes) {
+      const ignored = optedOut ?? (checksDirectives && isStatementIgnored(ts_, file, route.node.parent) ? IGNORED : undefined);
+      const fields = { kind: 'route' as const, framework: 'nest', method: route.verb === 'all' ? undefined : route.verb.toUpperCase(), route: route.template, recogniser: route.by };
+      site(route.node, fields, ignored);
+      if (ignored) continue;
+      const at = core.locate(route.node, `${controller.name}.${route.method}`);
+      sites.push({ ...at, method: route.method, verb: route.verb, ...(route.template !== undefined ? { route: route.template } : {}) });
+    }
+    if (sites.length > 0) actions.set(node, { type: 'describeNestController', name: controller.name, sites });
+  };
+
   const untracedImports: { node: ts.Node; match: UnsupportedMatch; optedOut: OptOut | undefined }[] = [];
 
   /** A client function or a server-making function handed on as a value (`urls.map(fetch)`, `custom ?? fetch`). */
@@ -309,6 +328,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     }
     const untraced = matchUntracedImport(ts_, node);
     if (untraced) untracedImports.push({ node, match: untraced, optedOut });
+    if (checksControllers && ts_.isClassDeclaration(node)) visitController(node, optedOut);
     if (ts_.isCallExpression(node)) visitCall(node, optedOut);
     else if (ts_.isNewExpression(node) && !(checksFactories && visitFactory(node, optedOut)) && !visitArgumentRule(node, optedOut)) {
       const black = matchUnsupportedClient(ts_, typed, node);

@@ -18,6 +18,7 @@ import {
 } from './rewrite';
 import { writtenAsCommonJs } from './imports';
 import { packageNameOf } from './packages';
+import { describeController } from './nest';
 import { locate } from './sites';
 import type { Core, SourcePosition } from './core-types';
 
@@ -124,12 +125,12 @@ function transformSourceFile(core: Core, context: ts.TransformationContext, file
   const { factory } = context;
 
   // Actions are keyed by original nodes; rewriting uses the visited ones, so nested sites are rewritten too.
-  const visit = (node: ts.Node): ts.Node => {
+  const visit = (node: ts.Node): ts.VisitResult<ts.Node> => {
     const action = actions.get(node);
     return action ? apply(node, action) : ts_.visitEachChild(node, visit, context);
   };
 
-  const apply = (node: ts.Node, action: Action): ts.Node => {
+  const apply = (node: ts.Node, action: Action): ts.VisitResult<ts.Node> => {
     const visited = ts_.visitEachChild(node, visit, context);
     switch (action.type) {
       case 'wrapArguments': {
@@ -160,6 +161,9 @@ function transformSourceFile(core: Core, context: ts.TransformationContext, file
         return callOnFacade(ts_, factory, action.rule.wrapWith, visited as ts.CallExpression, node as ts.CallExpression, action.site);
       case 'wrapArgumentAt':
         return wrapArgumentAt(ts_, factory, action.rule.wrapWith, visited as ts.CallExpression | ts.NewExpression, node as ts.CallExpression | ts.NewExpression, action.index, action.site);
+      case 'describeNestController':
+        // After the class: the statement reads the decorated class, and the class itself is left as written.
+        return [visited, ...describeController(ts_, factory, action, node)];
     }
   };
 

@@ -252,6 +252,10 @@ export function matchAppFactory(r: Recogniser, node: ts.CallExpression | ts.NewE
     (symbol.declarations ?? []).some((declaration) => {
       if (packageNameOf(declaration.getSourceFile().fileName) !== rule.typesPackage) return false;
       if ('call' in rule.creates) return !isNew && r.ts.isFunctionDeclaration(declaration) && isExportEqualsTarget(r, declaration);
+      if ('method' in rule.creates) {
+        const { method, of } = rule.creates;
+        return !isNew && r.ts.isMethodDeclaration(declaration) && declaration.name.getText() === method && ownerName(r, declaration) === of;
+      }
       return isNew && r.ts.isClassDeclaration(declaration) && declaration.name?.text === rule.creates.construct;
     }),
   );

@@ -198,16 +198,16 @@ const UNSUPPORTED_CLIENT_WHY = 'its calls are not traced where they are written 
 
 export const UNTRACED_PACKAGES: readonly UntracedPackage[] = [
   {
-    packages: ['@nestjs/core', '@nestjs/platform-express', '@nestjs/platform-fastify'],
+    packages: ['@nestjs/graphql'],
     kind: 'app',
     role: 'framework',
-    why: 'its routes are decorators and its app is created inside the package; requests get SERVER spans from the run-time net, named by method and route',
+    why: 'its resolvers are served inside the package: the HTTP request gets its SERVER span, the resolvers no spans of their own',
   },
   {
-    packages: ['@nestjs/axios'],
-    kind: 'client',
-    role: 'client',
-    why: 'its HttpService calls axios inside the package; the run-time net gives those calls CLIENT spans at best, named by method and host',
+    packages: ['@nestjs/websockets', '@nestjs/platform-socket.io', '@nestjs/platform-ws'],
+    kind: 'app',
+    role: 'framework',
+    why: 'its gateways are not HTTP: messages get no spans and carry no trace context',
   },
   {
     packages: ['@nestjs/microservices'],

@@ -16,6 +16,8 @@ const exporter = {
         parentSpanId: span.parentSpanContext?.spanId,
         scope: span.instrumentationScope.name,
         attributes: span.attributes,
+        status: span.status,
+        events: span.events.map((event) => ({ name: event.name, attributes: event.attributes })),
       };
       appendFileSync(file, `${JSON.stringify(line)}\n`);
     }

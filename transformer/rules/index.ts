@@ -2,6 +2,7 @@ import { CLIENT_RULES } from './clients';
 import { DATASTORE_RULES } from './datastores';
 import { JOB_RULES } from './jobs';
 import { MESSAGING_RULES } from './messaging';
+import { NEST_RULES } from './nest';
 import { REDIS_RULES } from './redis';
 import { RPC_RULES } from './rpc';
 import { SERVER_RULES } from './servers';
@@ -26,7 +27,7 @@ import type {
 
 export type * from './types';
 
-const AREAS: readonly RuleSet[] = [SERVER_RULES, CLIENT_RULES, MESSAGING_RULES, JOB_RULES, RPC_RULES, DATASTORE_RULES, REDIS_RULES];
+const AREAS: readonly RuleSet[] = [SERVER_RULES, NEST_RULES, CLIENT_RULES, MESSAGING_RULES, JOB_RULES, RPC_RULES, DATASTORE_RULES, REDIS_RULES];
 
 function rows<T>(pick: (area: RuleSet) => readonly T[] | undefined): readonly T[] {
   return AREAS.flatMap((area) => pick(area) ?? []);

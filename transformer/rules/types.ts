@@ -43,8 +43,8 @@ export interface AppFactoryRule {
   readonly module: string;
   /** The package that declares the factory. */
   readonly typesPackage: string;
-  /** `call` of the module's `export =` function, or `new` of the named class. */
-  readonly creates: { readonly call: 'export=' } | { readonly construct: string };
+  /** `call` of the module's `export =` function, `new` of the named class, or a call of a class's method (Nest's). */
+  readonly creates: { readonly call: 'export=' } | { readonly construct: string } | { readonly method: string; readonly of: string };
   readonly wrapWith: RuntimeExport;
 }
 
