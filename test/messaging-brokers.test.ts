@@ -40,14 +40,13 @@ const closers: (() => Promise<unknown> | void)[] = [];
 
 beforeAll(async () => {
   rmSync(join(fixture, 'out'), { recursive: true, force: true });
-  const [rabbitServer, nats, traced, plain] = await Promise.all([
-    startRabbitmq(RABBIT_PORT),
-    startNats(NATS_PORT),
+  // Each server is kept as soon as it serves, so afterAll stops it even when another failed to start.
+  const [, , traced, plain] = await Promise.all([
+    startRabbitmq(RABBIT_PORT).then((server) => (rabbit = server)),
+    startNats(NATS_PORT).then((server) => (natsServer = server)),
     tspcBuild(fixture),
     tspcBuild(fixture, 'tsconfig.plain.json'),
   ]);
-  rabbit = rabbitServer;
-  natsServer = nats;
   expect(traced.code, traced.stdout + traced.stderr).toBe(0);
   expect(plain.code, plain.stdout + plain.stderr).toBe(0);
   amqpUrl = `amqp://guest:guest@127.0.0.1:${rabbit.port}`;
