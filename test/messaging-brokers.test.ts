@@ -40,14 +40,13 @@ const closers: (() => Promise<unknown> | void)[] = [];
 
 beforeAll(async () => {
   rmSync(join(fixture, 'out'), { recursive: true, force: true });
-  const [rabbitServer, nats, traced, plain] = await Promise.all([
-    startRabbitmq(RABBIT_PORT),
-    startNats(NATS_PORT),
-    tspcBuild(fixture),
-    tspcBuild(fixture, 'tsconfig.plain.json'),
+  // Both servers settle before a failure is thrown, so afterAll stops each one that did start.
+  const servers = Promise.allSettled([
+    startRabbitmq(RABBIT_PORT).then((server) => (rabbit = server)),
+    startNats(NATS_PORT).then((server) => (natsServer = server)),
   ]);
-  rabbit = rabbitServer;
-  natsServer = nats;
+  const [traced, plain] = await Promise.all([tspcBuild(fixture), tspcBuild(fixture, 'tsconfig.plain.json')]);
+  for (const result of await servers) if (result.status === 'rejected') throw result.reason;
   expect(traced.code, traced.stdout + traced.stderr).toBe(0);
   expect(plain.code, plain.stdout + plain.stderr).toBe(0);
   amqpUrl = `amqp://guest:guest@127.0.0.1:${rabbit.port}`;

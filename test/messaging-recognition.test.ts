@@ -44,6 +44,23 @@ describe('brokers recognised file by file, by their imports', () => {
     expect(alone('lookalikes.ts')?.records ?? []).toEqual([]);
   });
 
+  it('reports a channel that is one only on some paths as a producer and a consumer black box, left as written', () => {
+    const code = [
+      `import amqp from 'amqplib';`,
+      `export async function start(url: string, given?: any) {`,
+      `  const channel = given ?? (await (await amqp.connect(url)).createChannel());`,
+      `  channel.sendToQueue('orders', Buffer.from('x'));`,
+      `  channel.consume('orders', () => {});`,
+      `}`,
+    ].join('\n');
+    const out = alone('uncertain.ts', code);
+    expect(out?.records.map((r) => [r.line, r.kind, r.client, r.status])).toEqual([
+      [4, 'producer', 'amqplib', 'unsupported'],
+      [5, 'consumer', 'amqplib', 'unsupported'],
+    ]);
+    expect(out?.code).toBe(code);
+  });
+
   it('rewrites each call onto the facade, the receiver evaluated once and the arguments as written', () => {
     const code = alone('service.ts')!.code;
     expect(code).toContain(`__autotrace.amqpChannel({ file: "src/service.ts", line: 15, column: 5, function: "orderService" }, channel).sendToQueue('orders',`);

@@ -163,7 +163,8 @@ export function uncertainSiteByImports(ts_: typeof ts, call: ts.CallExpression):
   const instance = CLIENT_INSTANCE_RULES.find((r) => r.typesPackage === is.typesPackage && [...r.declaredIn, ...r.callableIn].includes(is.owner) && r.methods.includes(method));
   if (instance) {
     return {
-      kind: 'client',
+      // A broker's send or consume is a producer or consumer site, black box or not.
+      kind: (typeof instance.kind === 'object' ? instance.kind[method] : instance.kind) ?? 'client',
       client: instance.client,
       what: `${receiver}.${method}(…) on a value that is an instance of ${instance.client} only on some paths`,
       why: `not traced, as ${receiver} may also be set to another value (a fallback, a default parameter, or a field set from outside); give it the client's type or one origin to trace it`,
