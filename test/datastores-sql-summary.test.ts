@@ -44,6 +44,8 @@ describe('db.query.summary, db.operation.name and db.collection.name', () => {
   it('takes no function for a table, and no ON DUPLICATE KEY UPDATE for an operation', () => {
     expect(sqlFacts('SELECT * FROM generate_series(1, 3)', 'postgresql').summary).toBe('SELECT');
     expect(sqlFacts("INSERT INTO t (a) VALUES ('x') ON DUPLICATE KEY UPDATE a = 'y'", 'mysql')).toMatchObject({ summary: 'INSERT t', operation: 'INSERT', collection: 't' });
+    expect(sqlFacts('INSERT INTO t (a) VALUES ($1) ON CONFLICT (a) DO UPDATE SET a = $1', 'postgresql').summary).toBe('INSERT t');
+    expect(sqlFacts('SELECT * FROM jobs WHERE state = $1 FOR UPDATE SKIP LOCKED', 'postgresql').summary).toBe('SELECT jobs');
   });
 
   it('keeps a summary within 255 characters, cut at a whole word', () => {

@@ -34,7 +34,7 @@ const TABLE_BEFORE = new Set(['FROM', 'JOIN', 'INTO', 'UPDATE', 'TABLE', 'TRUNCA
 /** Words that may stand between a table keyword and the table. */
 const SKIPPED_BEFORE_TABLE = new Set(['ONLY', 'LATERAL', 'IF', 'NOT', 'EXISTS', 'IGNORE', 'LOW_PRIORITY', 'DELAYED', 'HIGH_PRIORITY', 'QUICK', 'TABLE', 'CONCURRENTLY', 'TEMPORARY', 'TEMP', 'UNLOGGED', 'OR', 'VIEW', 'INDEX']);
 /** Words that end a FROM list (`FROM a, b WHERE …`) or cannot be a table's alias. */
-const CLAUSES = new Set(['WHERE', 'GROUP', 'ORDER', 'HAVING', 'LIMIT', 'OFFSET', 'UNION', 'INTERSECT', 'EXCEPT', 'ON', 'USING', 'SET', 'VALUES', 'RETURNING', 'WINDOW', 'FOR', 'JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'CROSS', 'NATURAL', 'OUTER', 'SELECT', 'FETCH', 'DEFAULT', 'AS', 'WHEN', 'ON', 'STRAIGHT_JOIN', 'PARTITION', 'WITH', 'DUPLICATE', 'LIMIT']);
+const CLAUSES = new Set(['WHERE', 'GROUP', 'ORDER', 'HAVING', 'LIMIT', 'OFFSET', 'UNION', 'INTERSECT', 'EXCEPT', 'ON', 'USING', 'SET', 'VALUES', 'RETURNING', 'WINDOW', 'FOR', 'JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'CROSS', 'NATURAL', 'OUTER', 'SELECT', 'FETCH', 'DEFAULT', 'AS', 'WHEN', 'STRAIGHT_JOIN', 'PARTITION', 'WITH', 'DUPLICATE']);
 
 /** Splits SQL into tokens; never throws, whatever the input (an unterminated string runs to the end). */
 function tokenize(sql: string, dialect: SqlDialect): Token[] {
