@@ -56,7 +56,7 @@ export function shouldTrace(site: RedisSite | undefined): boolean {
   return active !== undefined && isSpanContextValid(active.spanContext());
 }
 
-export function startRedisSpan(operation: RedisOperation, connection: Connection, site: RedisSite | undefined): Span {
+export function startRedisSpan(operation: RedisOperation, connection: Connection | undefined, site: RedisSite | undefined): Span {
   learnSite(site);
   const attributes: Attributes = {
     [ATTR_DB_SYSTEM_NAME]: REDIS,
@@ -64,9 +64,12 @@ export function startRedisSpan(operation: RedisOperation, connection: Connection
     [ATTR_DB_QUERY_TEXT]: operation.text,
   };
   if (operation.batchSize !== undefined && operation.batchSize >= 2) attributes[ATTR_DB_OPERATION_BATCH_SIZE] = operation.batchSize;
-  if (typeof connection.database === 'number') attributes[ATTR_DB_NAMESPACE] = String(connection.database);
-  attributes[ATTR_SERVER_ADDRESS] = connection.host ?? 'localhost';
-  attributes[ATTR_SERVER_PORT] = connection.port ?? 6379;
+  if (connection) {
+    if (typeof connection.database === 'number') attributes[ATTR_DB_NAMESPACE] = String(connection.database);
+    // Both clients connect to localhost:6379 when their options name no server.
+    attributes[ATTR_SERVER_ADDRESS] = connection.host ?? 'localhost';
+    attributes[ATTR_SERVER_PORT] = connection.port ?? 6379;
+  }
   siteAttributes(site, attributes);
   // Named by the operation alone: the Redis conventions keep the numeric db.namespace out of the name.
   return currentTracer().startSpan(operation.name, { kind: SpanKind.CLIENT, attributes }, context.active());

@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import { canRecord, ensureBootstrapped } from '../bootstrap';
 import { safely } from '../safe';
 import { KEY_POSITIONS } from './redis-keys';
@@ -126,7 +127,9 @@ function call(flavour: Flavour, site: RedisSite | undefined, target: Target, met
   }
   const span = safely(() => startRedisSpan(plan.operation, plan.connection, site), undefined);
   if (!span) return fn.apply(target, args);
-  return runTraced(span, () => fn.apply(target, args), plan.hasCallback);
+  // A callback is called in the caller's context, as without the facade (the client would call it in the span's).
+  const given = plan.hasCallback ? inCallersContext(args) : args;
+  return runTraced(span, () => fn.apply(target, given), plan.hasCallback);
 }
 
 type Plan =
@@ -135,7 +138,8 @@ type Plan =
   | {
       readonly type: 'span';
       readonly operation: { name: string; text: string; batchSize?: number };
-      readonly connection: Connection;
+      /** Unknown for a node-redis batch made out of the build's sight (it keeps its client private). */
+      readonly connection: Connection | undefined;
       readonly hasCallback: boolean;
     };
 
@@ -159,7 +163,7 @@ function planCall(flavour: Flavour, site: RedisSite | undefined, target: Target,
     const name = same ? `${kind} ${names[0]}` : kind;
     const text = texts.length > 0 && texts.length === names.length ? texts.join('; ') : names.join('; ') || kind;
     const owner = target.redis as Target | undefined;
-    const connection = record?.connection ?? (owner && typeof owner === 'object' ? flavour.connection(owner) : {});
+    const connection = record?.connection ?? (owner && typeof owner === 'object' ? flavour.connection(owner) : undefined);
     return { type: 'span', operation: { name, text, batchSize: names.length }, connection, hasCallback: lastIsFunction(args) };
   }
   if (!flavour.isClient(target)) return undefined;
@@ -185,6 +189,17 @@ function isMulti(batch: Target): boolean {
 function commandOf(site: RedisSite | undefined, method: string): string {
   const operation = site?.queryOperation;
   return typeof operation === 'string' && operation ? operation : method.replace(/Buffer$/, '').toUpperCase();
+}
+
+/** A copy of the arguments whose last, a callback, runs in the context active now, with the same `this` and arguments. */
+function inCallersContext(args: readonly unknown[]): unknown[] {
+  const callback = args[args.length - 1] as AnyFunction;
+  const caller = context.active();
+  const list = [...args];
+  list[list.length - 1] = function (this: unknown, ...results: unknown[]) {
+    return context.with(caller, () => callback.apply(this, results));
+  };
+  return list;
 }
 
 function hasAny(options: unknown, names: readonly string[]): boolean {
