@@ -10,9 +10,9 @@ import { installSdk, parentSpanId } from './helpers/otel';
 import { fixturesDir, repoRoot, requireFromRepo } from './helpers/paths';
 import { startRedis, type RealServer } from './helpers/real-servers';
 
-// A real Redis, a real SDK, and a real tspc build of an Express service that reads through Redis with ioredis and
-// with node-redis 4, 5 and 6: each command one CLIENT span under the request's SERVER span, a pipeline or MULTI one
-// span, a command Redis refuses an error span, and no value anywhere on a span.
+// A real Redis, a real SDK, and a real tspc build of an Express service that reads through Redis with ioredis 5 and 6
+// and with node-redis 4, 5 and 6: each command one CLIENT span under the request's SERVER span, a pipeline or MULTI
+// one span, a command Redis refuses an error span, and no value anywhere on a span.
 
 const REDIS_PORT = 21300;
 const VALUE = 'value-never-on-a-span';
@@ -34,6 +34,9 @@ beforeAll(async () => {
   for (const alias of ['redis4', 'redis5']) {
     writeFileSync(join(work, 'src', `node-${alias}-service.ts`), nodeRedis.replace("from 'redis'", `from '${alias}'`));
   }
+  // ioredis 5 likewise.
+  const ioredis = readFileSync(join(work, 'src', 'ioredis-service.ts'), 'utf8');
+  writeFileSync(join(work, 'src', 'ioredis5-service.ts'), ioredis.replace("from 'ioredis'", "from 'ioredis5'"));
   mkdirSync(join(work, 'node_modules'), { recursive: true });
   symlinkSync(repoRoot, join(work, 'node_modules', 'autotrace'), 'dir');
   const build = await tspcBuild(work);
@@ -82,7 +85,8 @@ function expectNoValue(spans: readonly ReadableSpan[]): void {
 }
 
 const CLIENTS = [
-  { name: 'ioredis', file: 'ioredis-service', client: 'ioredis', database: '2' },
+  { name: 'ioredis 6', file: 'ioredis-service', client: 'ioredis', database: '2' },
+  { name: 'ioredis 5', file: 'ioredis5-service', client: 'ioredis', database: '2' },
   { name: 'node-redis 6', file: 'node-redis-service', client: 'redis', database: '3' },
   { name: 'node-redis 5', file: 'node-redis5-service', client: 'redis', database: '3' },
   { name: 'node-redis 4', file: 'node-redis4-service', client: 'redis', database: '3' },
