@@ -132,7 +132,7 @@ describe.each(DATABASES)('an Express service through Redis and $name', ({ prefix
     expect(hit.json).toEqual({ cached: true, product: { id: 1, name: product } });
     expect(hit.clients.map((span) => span.name)).toEqual(['GET']);
     assertSpan(hit.clients[0], { name: 'GET', kind: SpanKind.CLIENT, attributes: redisAttributes('GET') });
-  });
+  }, 60_000);
 
   it('writes through a client taken from the pool: one INSERT span with its values bound apart', async () => {
     const order = prefix === 'pg' ? PARAMETERS.pgOrder : PARAMETERS.mysqlOrder;
@@ -140,7 +140,7 @@ describe.each(DATABASES)('an Express service through Redis and $name', ({ prefix
     expect(status).toBe(201);
     expect(clients.map((span) => span.name)).toEqual(['INSERT orders']);
     assertSpan(clients[0], { name: 'INSERT orders', kind: SpanKind.CLIENT, attributes: sql('INSERT', 'orders') });
-  });
+  }, 60_000);
 
   it('a query the database refuses is an error span with its code, and the service gets the error as before', async () => {
     const order = prefix === 'pg' ? PARAMETERS.pgBadOrder : PARAMETERS.mysqlDuplicate;
@@ -158,7 +158,7 @@ describe.each(DATABASES)('an Express service through Redis and $name', ({ prefix
       attributes: { ...sql('INSERT', 'orders'), 'db.response.status_code': code, 'error.type': code },
     });
     expect(clients[0]!.events.map((event) => event.name)).toEqual(['exception']);
-  });
+  }, 60_000);
 });
 
 describe('what no span carries', () => {

@@ -93,14 +93,23 @@ describe('one trace across three processes: RabbitMQ, BullMQ, NATS and gRPC', ()
       const callerSpanId = 'b7ad6b7169203331';
       const calls = await hop(services, '17', traceId, callerSpanId);
 
-      // Spans end after C answered: wait for B's four CLIENT calls and A's SERVER span.
+      // Spans end after C answered: wait for A's SERVER span (its last) and B's three CONSUMER spans, its rpc SERVER
+      // span and its four CLIENT spans (each receiving span ends after its call to C).
       const spansOf = (service: ServiceProcess) => service.spans().filter((span) => span.traceId === traceId);
+      const count = (spans: SpanLine[], kind: SpanKind) => spans.filter((span) => span.kind === kind).length;
       const find = (spans: SpanLine[], kind: SpanKind, name: string) => {
         const found = spans.filter((span) => span.kind === kind && span.name === name);
         expect(found.map((span) => span.name), `${SpanKind[kind]} ${name}`).toEqual([name]);
         return found[0]!;
       };
-      await until("A's SERVER span and B's four CLIENT spans", () => spansOf(services.a).some((span) => span.kind === SpanKind.SERVER) && spansOf(services.b).filter((span) => span.kind === SpanKind.CLIENT).length >= 4, 30_000);
+      await until(
+        "A's SERVER span and B's receiving and CLIENT spans",
+        () => {
+          const b = spansOf(services.b);
+          return count(spansOf(services.a), SpanKind.SERVER) === 1 && count(b, SpanKind.CONSUMER) >= 3 && count(b, SpanKind.SERVER) >= 1 && count(b, SpanKind.CLIENT) >= 4;
+        },
+        30_000,
+      );
       const a = spansOf(services.a);
       const b = spansOf(services.b);
       // Every span either service made is of the one trace.
