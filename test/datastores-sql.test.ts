@@ -251,10 +251,10 @@ describe('the pg and mysql2 facades, called directly', () => {
         const rejected = await (runtime.pg(undefined, pgPool).query('SELECT * FROM nowhere') as Promise<unknown>).catch((error: unknown) => error);
         expect(rejected).toBeInstanceOf(Error);
         expect((rejected as { code?: string }).code).toBe('42P01');
-        // The span recorded that very object.
+        // The span names that very object's type, not its message (a database may quote bound values in it).
         const spans = await sdk.waitForSpans(2);
         const pgSpan = spans.find((span) => span.attributes['db.system.name'] === 'postgresql')!;
-        expect(pgSpan.events[0]!.attributes!['exception.message']).toBe((rejected as Error).message);
+        expect(pgSpan.events[0]!.attributes).toEqual({ 'exception.type': (rejected as Error).constructor.name });
         expect(parentSpanId(pgSpan)).toBe(parent.spanContext().spanId);
       });
       parent.end();

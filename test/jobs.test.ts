@@ -12,6 +12,7 @@ import { listen } from './helpers/http';
 import { assertSpan, installSdk, parentSpanId } from './helpers/otel';
 import { fixturesDir, repoRoot } from './helpers/paths';
 import { startRedis, type RealServer } from './helpers/real-servers';
+import { until } from './helpers/wait';
 
 // fixtures/jobs built with tspc and run in this process beside a real SDK and a real Redis: a web route that adds a
 // BullMQ job and calls a gRPC service, a worker and a gRPC handler that call another HTTP server, all one trace;
@@ -88,16 +89,6 @@ afterAll(async () => {
   await quietly(() => downstream?.close());
   await redis?.stop();
 });
-
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const spansWhere = (test: (span: ReadableSpan) => boolean) => sdk.spans().filter(test);
 const consumerSpansOf = (jobId: string) =>

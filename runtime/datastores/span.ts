@@ -1,5 +1,5 @@
 import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { ATTR_DB_RESPONSE_STATUS_CODE, ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
+import { ATTR_DB_RESPONSE_STATUS_CODE, ATTR_ERROR_TYPE, ATTR_EXCEPTION_TYPE } from '@opentelemetry/semantic-conventions';
 import { canRecord, currentTracer, ensureBootstrapped } from '../bootstrap';
 import { isThenable, safely } from '../safe';
 import { errorTypeOf } from '../server';
@@ -66,15 +66,20 @@ export function dbSpanName(summary: string | undefined, operation: string | unde
 /** How a driver describes a failure: the status code the database or driver answered with (SQLSTATE, errno). */
 export type StatusCodeOf = (error: unknown) => string | undefined;
 
-/** Ends the span: an error sets ERROR, error.type (the status code where there is one) and db.response.status_code. */
+/**
+ * Ends the span: an error sets ERROR, error.type (the status code where there is one) and db.response.status_code,
+ * and adds an `exception` event naming the error's type. The error's message is not recorded, nor its stack (which
+ * starts with the message): a database quotes the values bound to the query in it (PostgreSQL's `invalid input syntax
+ * for type integer: "…"`, MySQL's `Duplicate entry '…'`), and values never reach a span.
+ */
 export function endDbCall(call: DbCall, error: unknown, statusCodeOf: StatusCodeOf): void {
   if (error !== undefined && error !== null) {
     safely(() => {
       const code = statusCodeOf(error);
       if (code !== undefined) call.span.setAttribute(ATTR_DB_RESPONSE_STATUS_CODE, code);
       call.span.setAttribute(ATTR_ERROR_TYPE, code ?? errorTypeOf(error));
-      call.span.setStatus({ code: SpanStatusCode.ERROR, ...(error instanceof Error ? { message: error.message } : {}) });
-      call.span.recordException(error instanceof Error ? error : String(error));
+      call.span.setStatus({ code: SpanStatusCode.ERROR });
+      call.span.addEvent('exception', { [ATTR_EXCEPTION_TYPE]: errorTypeOf(error) });
     }, undefined);
   }
   safely(() => call.span.end(), undefined);
