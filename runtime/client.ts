@@ -85,15 +85,22 @@ function clientSpanName(method: Method, site: Site | undefined): string {
 
 /** url.full without credentials (REDACTED, as the conventions ask) and with signed-URL query values redacted. */
 export function urlAttributes(url: URL, attributes: Attributes): void {
-  const scheme = url.protocol.replace(/:$/, '');
-  const full = new URL(url.href);
-  if (full.username || full.password) {
-    full.username = 'REDACTED';
-    full.password = 'REDACTED';
+  const scheme = url.protocol.slice(0, -1);
+  const href = url.href;
+  // A copy of the URL only when there is something to redact or drop: most calls carry no credentials and no query.
+  if (url.username || url.password || href.includes('?')) {
+    const full = new URL(href);
+    if (full.username || full.password) {
+      full.username = 'REDACTED';
+      full.password = 'REDACTED';
+    }
+    full.search = full.search ? `?${redactQuery(full.search.slice(1))}` : '';
+    attributes[ATTR_URL_FULL] = full.href;
+  } else {
+    attributes[ATTR_URL_FULL] = href;
   }
-  full.search = full.search ? `?${redactQuery(full.search.slice(1))}` : '';
-  attributes[ATTR_URL_FULL] = full.href;
-  attributes[ATTR_SERVER_ADDRESS] = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const hostname = url.hostname;
+  attributes[ATTR_SERVER_ADDRESS] = hostname.charCodeAt(0) === 91 /* [ */ ? hostname.slice(1, -1) : hostname;
   attributes[ATTR_SERVER_PORT] = url.port ? Number(url.port) : defaultPort(scheme);
 }
 

@@ -16,10 +16,13 @@ export interface Method {
   readonly spanName: string;
 }
 
+// One Method object per known method, and one for the rest: nothing is made per request.
+const KNOWN: ReadonlyMap<string, Method> = new Map([...KNOWN_METHODS].map((name) => [name, { value: name, spanName: name }]));
+const OTHER: Method = { value: HTTP_REQUEST_METHOD_VALUE_OTHER, spanName: 'HTTP' };
+
 export function normalizeMethod(raw: string | undefined): Method {
-  const upper = (raw ?? 'GET').toUpperCase();
-  if (KNOWN_METHODS.has(upper)) return { value: upper, spanName: upper };
-  return { value: HTTP_REQUEST_METHOD_VALUE_OTHER, spanName: 'HTTP' };
+  if (raw === undefined) return KNOWN.get('GET')!;
+  return KNOWN.get(raw) ?? KNOWN.get(raw.toUpperCase()) ?? OTHER;
 }
 
 export function methodAttributes(raw: string | undefined, method: Method, attributes: Attributes): void {

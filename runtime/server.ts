@@ -53,6 +53,8 @@ export interface ServerRequestState {
   expressRouteName: string | undefined;
   /** The route template the span is named by, once known (the run-time record reads it). */
   route?: string;
+  /** The code.* attributes last put on the span (runtime/handler.ts markEndpoint), so one endpoint sets them once. */
+  endpoint?: Attributes;
   lastError: unknown;
   ended: boolean;
   /** A build-time wrapper reached the request after the run-time net began it (the run-time record counts the rest). */
@@ -71,9 +73,12 @@ export type RouteReader = (holder: unknown) => string | undefined;
 // Per request, and shared by every copy of this runtime in the process (a bundle carries one, node_modules another,
 // and `--import autotrace/otel` starts the run-time net from the latter): whichever copy begins a request, the others
 // find its state, so a request keeps one SERVER span. The key names the state's shape: a runtime whose state differs
-// keeps a table of its own.
-const STATES = Symbol.for('autotrace.server-request-states.v2');
-const states: WeakMap<object, ServerRequestState> = ((globalThis as { [STATES]?: WeakMap<object, ServerRequestState> })[STATES] ??= new WeakMap());
+// keeps one of its own. Kept on the request under a non-enumerable symbol rather than in a WeakMap: an entry per
+// request in a WeakMap costs the garbage collector (ephemeron tables) more than the rest of the state together, and
+// the property is invisible to the app (not enumerated, copied, serialised or inspected by default).
+const STATE = Symbol.for('autotrace.server-request-state.v3');
+// Where the property cannot be added (a frozen request object, which Node never makes).
+const fallbackStates = new WeakMap<object, ServerRequestState>();
 
 const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
   get: (carrier, key) => carrier[key],
@@ -96,12 +101,17 @@ function track(req: object, span: Span, runIn: Context, method: Method, ended: b
     lastError: undefined,
     ended,
   };
-  states.set(req, state);
+  try {
+    Object.defineProperty(req, STATE, { value: state, configurable: true });
+  } catch {
+    fallbackStates.set(req, state);
+  }
   return state;
 }
 
 export function serverStateOf(req: unknown): ServerRequestState | undefined {
-  return typeof req === 'object' && req !== null ? states.get(req) : undefined;
+  if (typeof req !== 'object' || req === null) return undefined;
+  return (req as { [STATE]?: ServerRequestState })[STATE] ?? (Object.isExtensible(req) ? undefined : fallbackStates.get(req));
 }
 
 /**
@@ -115,7 +125,11 @@ export function beginServerRequest(req: unknown, res: unknown): ServerRequestSta
     return existing;
   }
   if (!isIncomingMessage(req) || !isServerResponse(res)) return undefined;
-  return safely(() => adoptActiveServerSpan(req) ?? startServerSpan(req, res), undefined);
+  try {
+    return adoptActiveServerSpan(req) ?? startServerSpan(req, res);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -125,6 +139,7 @@ export function beginServerRequest(req: unknown, res: unknown): ServerRequestSta
  */
 function adoptActiveServerSpan(req: IncomingMessage): ServerRequestState | undefined {
   const active = context.active();
+  if (active === ROOT_CONTEXT) return undefined;
   const span = trace.getSpan(active) as (Span & SdkSpanFields) | undefined;
   if (!span || !span.isRecording() || span.kind !== SpanKind.SERVER) return undefined;
   const scope = span.instrumentationScope ?? span.instrumentationLibrary;
@@ -151,9 +166,22 @@ function startServerSpan(req: IncomingMessage, res: ServerResponse): ServerReque
     parent,
   );
   const state = track(req, span, trace.setSpan(parent, span), method, false);
-  // 'close' follows 'finish' for every response (and also comes alone when the connection drops): one listener.
-  res.once('close', () => safely(() => endServerSpan(state, req, res), undefined));
+  // 'close' follows 'finish' for every response (and also comes alone when the connection drops): one listener, the
+  // same function for every response (it finds the state from the response), so no closure is made per request.
+  if ((res as { req?: unknown }).req === req) res.on('close', onResponseClose);
+  else res.once('close', () => safely(() => endServerSpan(state, req, res), undefined)); // a response that does not name its request
   return state;
+}
+
+/** The one 'close' listener of every response whose span autotrace started. */
+function onResponseClose(this: ServerResponse): void {
+  try {
+    const req = this.req;
+    const state = serverStateOf(req);
+    if (state) endServerSpan(state, req, this);
+  } catch {
+    // tracing must never break the response
+  }
 }
 
 /**
@@ -224,11 +252,37 @@ export function readRouteAtEnd(state: ServerRequestState, reader: RouteReader, h
 }
 
 function nameByRoute(state: ServerRequestState, route: string): void {
+  if (state.route === route) return; // named so already (every handler of a route names it again)
   state.route = route;
-  safely(() => {
+  try {
+    // A span that records nothing (no SDK: the request only carries its context) is not named.
+    if (!state.span.isRecording()) return;
     state.span.setAttribute(ATTR_HTTP_ROUTE, route);
-    state.span.updateName(`${state.method.spanName} ${route}`);
-  }, undefined);
+    state.span.updateName(spanNameOf(state.method, route));
+  } catch {
+    // the span keeps the name it has
+  }
+}
+
+// `GET /users/:id`, made once per method and route template, not per request. Templates come from the code (the
+// build's sites, the framework's route table), so the map stays as small as the code; a bound keeps it so whatever
+// a framework reports.
+const spanNames = new Map<string, Map<string, string>>();
+const MAX_SPAN_NAMES = 10_000;
+let spanNameCount = 0;
+
+function spanNameOf(method: Method, route: string): string {
+  let names = spanNames.get(method.spanName);
+  if (!names) spanNames.set(method.spanName, (names = new Map()));
+  let name = names.get(route);
+  if (name === undefined) {
+    name = `${method.spanName} ${route}`;
+    if (spanNameCount < MAX_SPAN_NAMES) {
+      spanNameCount++;
+      names.set(route, name);
+    }
+  }
+  return name;
 }
 
 /**

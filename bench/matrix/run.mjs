@@ -22,8 +22,10 @@ const ROUNDS = Number(option('--rounds', 4));
 const STARTUPS = Number(option('--startups', 5));
 const CONCURRENCY = 8;
 // `--profile C`: that variant's server runs under --cpu-prof; bench/matrix/profile.mjs summarises the profile.
-const PROFILE = option('--profile', undefined);
-const VARIANTS = ['A', 'B', 'H', 'C', 'D', 'X'];
+const ALLOC = !args.includes('--no-alloc');
+const PROFILE = option('--profile', '').split(',');
+// `--variants C,H`: only those variants (A, the base of every ratio, is always run).
+const VARIANTS = [...new Set(['A', ...option('--variants', 'A,B,H,C,D,X').split(',')])];
 const NAMES = {
   A: 'untraced',
   B: 'SDK + instrumentation-http, -express, -undici',
@@ -32,7 +34,7 @@ const NAMES = {
   D: 'autotrace, no SDK',
   X: 'untraced + one AsyncLocalStorage run per request',
 };
-const ROUTES = ['/small', '/fetch'];
+const ROUTES = option('--routes', '/small,/fetch').split(',');
 
 /** The service built untraced and with autotrace (createTransformers, as the tsconfig plugin runs it), and by hand. */
 function build() {
@@ -59,7 +61,7 @@ async function startDownstream() {
 function startServer(variant, downstream) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const execArgv = variant === PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(repo, 'bench', 'out', 'profiles')] : [];
+    const execArgv = PROFILE.includes(variant) ? ['--cpu-prof', '--cpu-prof-dir', join(repo, 'bench', 'out', 'profiles', variant)] : [];
     const child = fork(join(here, 'server.mjs'), [variant, downstream], { execPath: node, execArgv, silent: true });
     child.stderr.on('data', (chunk) => process.stderr.write(chunk));
     child.stdout.once('data', (line) => resolve({ child, port: JSON.parse(String(line)).port, started }));
@@ -107,7 +109,7 @@ build();
 const downstream = await startDownstream();
 const servers = {};
 for (const variant of VARIANTS) servers[variant] = await startServer(variant, downstream.url);
-const samples = Object.fromEntries(VARIANTS.flatMap((v) => ROUTES.map((r) => [`${v} ${r}`, { cpu: [], rps: [], latencies: [], spans: 0, requests: 0 }])));
+const samples = Object.fromEntries(VARIANTS.flatMap((v) => ROUTES.map((r) => [`${v} ${r}`, { cpu: [], user: [], rps: [], latencies: [], spans: 0, requests: 0 }])));
 for (let round = 0; round < ROUNDS; round++) {
   for (const route of ROUTES) {
     // Each round starts with another variant, so none always follows the same one.
@@ -120,10 +122,23 @@ for (let round = 0; round < ROUNDS; round++) {
       const stats = await ask(child, 'stats');
       const sample = samples[`${variant} ${route}`];
       sample.cpu.push(stats.cpuMicros / stats.requests);
+      sample.user.push(stats.userMicros / stats.requests);
       sample.rps.push(REQUESTS / seconds);
       sample.latencies.push(...latencies);
       sample.spans += stats.spans;
       sample.requests += stats.requests;
+    }
+  }
+}
+// Bytes allocated per request (sampled, collected objects included), in a window of its own after the CPU rounds.
+const allocations = {};
+if (ALLOC) {
+  for (const route of ROUTES) {
+    for (const variant of VARIANTS) {
+      const { child, port } = servers[variant];
+      await ask(child, 'alloc-start');
+      await drive(port, route, 2000);
+      allocations[`${variant} ${route}`] = await ask(child, 'alloc-stop');
     }
   }
 }
@@ -155,6 +170,10 @@ for (const variant of VARIANTS) {
     const s = samples[`${variant} ${route}`];
     results.variants[variant][route] = {
       cpuMicrosPerRequest: median(s.cpu),
+      cpuMicrosRange: [Math.min(...s.cpu), Math.max(...s.cpu)],
+      userMicrosPerRequest: median(s.user),
+      requestsPerSecondRange: [Math.min(...s.rps), Math.max(...s.rps)],
+      ...(allocations[`${variant} ${route}`] ? { allocatedBytesPerRequest: Math.round(allocations[`${variant} ${route}`].bytesPerRequest), topAllocations: allocations[`${variant} ${route}`].top } : {}),
       requestsPerSecond: median(s.rps),
       p50Micros: percentile(s.latencies, 0.5),
       p99Micros: percentile(s.latencies, 0.99),
@@ -164,14 +183,16 @@ for (const variant of VARIANTS) {
 }
 const base = results.variants.A;
 console.log(`Node ${version}: ${ROUNDS} interleaved rounds of ${REQUESTS} requests per variant and route, ${CONCURRENCY} at a time`);
-console.log('variant                                              route    CPU µs/req (÷A)   req/s (÷A)       p50 µs   p99 µs  spans/req');
+console.log('variant                                              route    CPU µs/req [min-max] (÷A)   user µs (÷A)   req/s [min-max] (÷A)   p50 µs  p99 µs  B alloc/req  spans/req');
 for (const variant of VARIANTS) {
   for (const route of ROUTES) {
     const r = results.variants[variant][route];
     const a = base[route];
+    const range = ([lo, hi], digits) => `[${lo.toFixed(digits)}-${hi.toFixed(digits)}]`;
     console.log(
-      `${`${variant} ${NAMES[variant]}`.padEnd(52)} ${route.padEnd(8)} ${r.cpuMicrosPerRequest.toFixed(1).padStart(6)} (${(r.cpuMicrosPerRequest / a.cpuMicrosPerRequest).toFixed(2)})` +
-        `   ${r.requestsPerSecond.toFixed(0).padStart(6)} (${(r.requestsPerSecond / a.requestsPerSecond).toFixed(2)})   ${r.p50Micros.toFixed(0).padStart(6)}   ${r.p99Micros.toFixed(0).padStart(6)}   ${r.spansPerRequest.toFixed(2)}`,
+      `${`${variant} ${NAMES[variant]}`.padEnd(52)} ${route.padEnd(8)} ${r.cpuMicrosPerRequest.toFixed(1).padStart(6)} ${range(r.cpuMicrosRange, 0).padEnd(10)} (${(r.cpuMicrosPerRequest / a.cpuMicrosPerRequest).toFixed(2)})` +
+        `   ${r.userMicrosPerRequest.toFixed(1).padStart(6)} (${(r.userMicrosPerRequest / a.userMicrosPerRequest).toFixed(2)})` +
+        `   ${r.requestsPerSecond.toFixed(0).padStart(6)} ${range(r.requestsPerSecondRange, 0).padEnd(12)} (${(r.requestsPerSecond / a.requestsPerSecond).toFixed(2)})   ${r.p50Micros.toFixed(0).padStart(6)}  ${r.p99Micros.toFixed(0).padStart(6)}  ${String(r.allocatedBytesPerRequest ?? '-').padStart(11)}  ${r.spansPerRequest.toFixed(2)}`,
     );
   }
 }
