@@ -9,13 +9,7 @@ import {
   type Context,
   type Span,
 } from '@opentelemetry/api';
-import {
-  ATTR_ERROR_TYPE,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-  ATTR_URL_FULL,
-} from '@opentelemetry/semantic-conventions';
+import { semconv } from './semconv';
 import { canRecord, currentTracer, ensureBootstrapped } from './bootstrap';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery, type Method } from './http-semconv';
 import { learnSite, mayPropagate, siteAttributes, type Site } from './site';
@@ -95,13 +89,13 @@ export function urlAttributes(url: URL, attributes: Attributes): void {
       full.password = 'REDACTED';
     }
     full.search = full.search ? `?${redactQuery(full.search.slice(1))}` : '';
-    attributes[ATTR_URL_FULL] = full.href;
+    attributes[semconv().ATTR_URL_FULL] = full.href;
   } else {
-    attributes[ATTR_URL_FULL] = href;
+    attributes[semconv().ATTR_URL_FULL] = href;
   }
   const hostname = url.hostname;
-  attributes[ATTR_SERVER_ADDRESS] = hostname.charCodeAt(0) === 91 /* [ */ ? hostname.slice(1, -1) : hostname;
-  attributes[ATTR_SERVER_PORT] = url.port ? Number(url.port) : defaultPort(scheme);
+  attributes[semconv().ATTR_SERVER_ADDRESS] = hostname.charCodeAt(0) === 91 /* [ */ ? hostname.slice(1, -1) : hostname;
+  attributes[semconv().ATTR_SERVER_PORT] = url.port ? Number(url.port) : defaultPort(scheme);
 }
 
 export function parseUrl(value: unknown): URL | undefined {
@@ -166,9 +160,9 @@ export function withMissingHeaders(given: NodeHeaders | null | undefined, carrie
 export function endWithStatus(call: ClientCall, status: unknown): void {
   safely(() => {
     if (typeof status === 'number') {
-      call.span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      call.span.setAttribute(semconv().ATTR_HTTP_RESPONSE_STATUS_CODE, status);
       if (status >= 400) {
-        call.span.setAttribute(ATTR_ERROR_TYPE, String(status));
+        call.span.setAttribute(semconv().ATTR_ERROR_TYPE, String(status));
         call.span.setStatus({ code: SpanStatusCode.ERROR });
       }
     }
@@ -181,7 +175,7 @@ export function endWithError(call: ClientCall, error: unknown, cancelled: boolea
   // Describing the error reads the caller's object, whose getters may throw: the span is ended whatever happens.
   if (!cancelled) {
     safely(() => call.span.setStatus({ code: SpanStatusCode.ERROR }), undefined);
-    safely(() => call.span.setAttribute(ATTR_ERROR_TYPE, errorCodeOf(error)), undefined);
+    safely(() => call.span.setAttribute(semconv().ATTR_ERROR_TYPE, errorCodeOf(error)), undefined);
     safely(() => call.span.recordException(error as Error), undefined);
   }
   safely(() => call.span.end(), undefined);

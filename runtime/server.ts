@@ -12,21 +12,7 @@ import {
   type Span,
   type TextMapGetter,
 } from '@opentelemetry/api';
-import {
-  ATTR_CLIENT_ADDRESS,
-  ATTR_ERROR_TYPE,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_HTTP_ROUTE,
-  ATTR_NETWORK_PEER_ADDRESS,
-  ATTR_NETWORK_PEER_PORT,
-  ATTR_NETWORK_PROTOCOL_VERSION,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-  ATTR_URL_PATH,
-  ATTR_URL_QUERY,
-  ATTR_URL_SCHEME,
-  ATTR_USER_AGENT_ORIGINAL,
-} from '@opentelemetry/semantic-conventions';
+import { semconv } from './semconv';
 import { canRecord, currentTracer, ensureBootstrapped } from './bootstrap';
 import { expressRouteAtEnd, type ExpressRequestLike } from './express-route';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery, splitAuthority, type Method } from './http-semconv';
@@ -199,25 +185,25 @@ function requestAttributes(req: IncomingMessage, method: Method): Attributes {
   methodAttributes(req.method, method, attributes);
   const url = req.url ?? '/';
   const queryAt = url.indexOf('?');
-  attributes[ATTR_URL_PATH] = queryAt === -1 ? url : url.slice(0, queryAt);
-  if (queryAt !== -1) attributes[ATTR_URL_QUERY] = redactQuery(url.slice(queryAt + 1));
+  attributes[semconv().ATTR_URL_PATH] = queryAt === -1 ? url : url.slice(0, queryAt);
+  if (queryAt !== -1) attributes[semconv().ATTR_URL_QUERY] = redactQuery(url.slice(queryAt + 1));
   const scheme = (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
-  attributes[ATTR_URL_SCHEME] = scheme;
+  attributes[semconv().ATTR_URL_SCHEME] = scheme;
   const host = req.headers.host;
   if (host) {
     const authority = splitAuthority(host);
-    attributes[ATTR_SERVER_ADDRESS] = authority.host;
-    attributes[ATTR_SERVER_PORT] = authority.port ?? defaultPort(scheme);
+    attributes[semconv().ATTR_SERVER_ADDRESS] = authority.host;
+    attributes[semconv().ATTR_SERVER_PORT] = authority.port ?? defaultPort(scheme);
   }
   const peer = req.socket?.remoteAddress;
   if (peer) {
-    attributes[ATTR_CLIENT_ADDRESS] = peer;
-    attributes[ATTR_NETWORK_PEER_ADDRESS] = peer;
-    if (req.socket.remotePort) attributes[ATTR_NETWORK_PEER_PORT] = req.socket.remotePort;
+    attributes[semconv().ATTR_CLIENT_ADDRESS] = peer;
+    attributes[semconv().ATTR_NETWORK_PEER_ADDRESS] = peer;
+    if (req.socket.remotePort) attributes[semconv().ATTR_NETWORK_PEER_PORT] = req.socket.remotePort;
   }
   const userAgent = req.headers['user-agent'];
-  if (userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
-  if (req.httpVersion) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = req.httpVersion;
+  if (userAgent) attributes[semconv().ATTR_USER_AGENT_ORIGINAL] = userAgent;
+  if (req.httpVersion) attributes[semconv().ATTR_NETWORK_PROTOCOL_VERSION] = req.httpVersion;
   return attributes;
 }
 
@@ -257,7 +243,7 @@ function nameByRoute(state: ServerRequestState, route: string): void {
   try {
     // A span that records nothing (no SDK: the request only carries its context) is not named.
     if (!state.span.isRecording()) return;
-    state.span.setAttribute(ATTR_HTTP_ROUTE, route);
+    state.span.setAttribute(semconv().ATTR_HTTP_ROUTE, route);
     state.span.updateName(spanNameOf(state.method, route));
   } catch {
     // the span keeps the name it has
@@ -340,14 +326,14 @@ function describeOutcome(state: ServerRequestState, res: ServerResponse): void {
   const { span } = state;
   if (res.headersSent) {
     const status = res.statusCode;
-    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    span.setAttribute(semconv().ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     // Server spans: 5xx is an error, 4xx is the client's (HTTP semantic conventions, "Status").
     if (status >= 500) {
-      span.setAttribute(ATTR_ERROR_TYPE, String(status));
+      span.setAttribute(semconv().ATTR_ERROR_TYPE, String(status));
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
   } else if (state.lastError !== undefined) {
-    span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(state.lastError));
+    span.setAttribute(semconv().ATTR_ERROR_TYPE, errorTypeOf(state.lastError));
     span.setStatus({ code: SpanStatusCode.ERROR });
   }
 }
