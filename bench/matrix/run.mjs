@@ -18,7 +18,7 @@ const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const node = option('--node', process.execPath);
 const REQUESTS = Number(option('--requests', 3000));
-const ROUNDS = Number(option('--rounds', 4));
+const ROUNDS = Number(option('--rounds', 5));
 const STARTUPS = Number(option('--startups', 5));
 const CONCURRENCY = 8;
 // `--profile C`: that variant's server runs under --cpu-prof; bench/matrix/profile.mjs summarises the profile.
@@ -51,8 +51,10 @@ function build() {
 }
 
 /** The downstream of /fetch: a plain server in this process, so its CPU is not counted as the service's. */
+// While `held` is an array, the downstream keeps its responses there instead of answering (in-flight heap).
+let held;
 async function startDownstream() {
-  const server = createServer((_req, res) => res.end('downstream data'));
+  const server = createServer((_req, res) => (held ? held.push(res) : res.end('downstream data')));
   server.keepAliveTimeout = 60_000;
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${server.address().port}` };
@@ -61,7 +63,8 @@ async function startDownstream() {
 function startServer(variant, downstream) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const execArgv = PROFILE.includes(variant) ? ['--cpu-prof', '--cpu-prof-dir', join(repo, 'bench', 'out', 'profiles', variant)] : [];
+    const execArgv = ['--expose-gc'];
+    if (PROFILE.includes(variant)) execArgv.push('--cpu-prof', '--cpu-prof-dir', join(repo, 'bench', 'out', 'profiles', variant));
     const child = fork(join(here, 'server.mjs'), [variant, downstream], { execPath: node, execArgv, silent: true });
     child.stderr.on('data', (chunk) => process.stderr.write(chunk));
     child.stdout.once('data', (line) => resolve({ child, port: JSON.parse(String(line)).port, started }));
@@ -142,6 +145,28 @@ if (ALLOC) {
     }
   }
 }
+// Heap per in-flight request: IN_FLIGHT /fetch requests held at the downstream, the server's heap after a full GC
+// then and once they are answered, for each variant in turn.
+const IN_FLIGHT = 200;
+const inFlight = {};
+if (ROUTES.includes('/fetch')) {
+  for (const variant of VARIANTS) {
+    const { child, port } = servers[variant];
+    held = [];
+    const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+    const pending = Array.from({ length: IN_FLIGHT }, () => get(agent, port, '/fetch'));
+    while (held.length < IN_FLIGHT) await new Promise((resolve) => setTimeout(resolve, 20));
+    const during = await ask(child, 'heap');
+    const responses = held;
+    held = undefined;
+    for (const res of responses) res.end('downstream data');
+    await Promise.all(pending);
+    agent.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = await ask(child, 'heap');
+    inFlight[variant] = { bytesPerInFlightRequest: Math.round((during.heapUsed - after.heapUsed) / IN_FLIGHT), heapAfterGc: after.heapUsed };
+  }
+}
 // SIGINT lets a profiled server write its profile before it exits.
 await Promise.all(Object.values(servers).map(({ child }) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGINT')))));
 
@@ -165,7 +190,7 @@ const version = (await new Promise((resolve) => {
 }));
 const results = { node: version, requests: REQUESTS, rounds: ROUNDS, concurrency: CONCURRENCY, variants: {} };
 for (const variant of VARIANTS) {
-  results.variants[variant] = { name: NAMES[variant], startupMs: median(startups[variant]) };
+  results.variants[variant] = { name: NAMES[variant], startupMs: median(startups[variant]), startupMsRange: [Math.min(...startups[variant]), Math.max(...startups[variant])], ...inFlight[variant] };
   for (const route of ROUTES) {
     const s = samples[`${variant} ${route}`];
     results.variants[variant][route] = {
@@ -196,6 +221,10 @@ for (const variant of VARIANTS) {
     );
   }
 }
-console.log('startup to first 200 (median of', STARTUPS, 'ms):', VARIANTS.map((v) => `${v} ${results.variants[v].startupMs.toFixed(0)}`).join(', '));
+console.log('startup to first 200 (median [min-max] of', STARTUPS, 'ms):', VARIANTS.map((v) => `${v} ${results.variants[v].startupMs.toFixed(0)} [${results.variants[v].startupMsRange.map((x) => x.toFixed(0)).join('-')}]`).join(', '));
+if (Object.keys(inFlight).length > 0) {
+  console.log(`heap per in-flight /fetch request (${IN_FLIGHT} held, after GC), bytes:`, VARIANTS.map((v) => `${v} ${inFlight[v].bytesPerInFlightRequest}`).join(', '));
+  console.log('heap after GC at the end, MiB:', VARIANTS.map((v) => `${v} ${(inFlight[v].heapAfterGc / 2 ** 20).toFixed(1)}`).join(', '));
+}
 mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
 writeFileSync(join(repo, 'bench', 'results', `matrix-node${version.split('.')[0]}.json`), `${JSON.stringify(results, null, 2)}\n`);
