@@ -19,3 +19,9 @@ if (!existsSync(node24)) execFileSync('npm', ['ci', '--prefix', join(repo, 'benc
 step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node24]);
 step([join(repo, 'bench', 'net.mjs')]);
 step([join(repo, 'bench', 'net.mjs'), '--node', node24]);
+// Heap after GC under a fault load, traced against untraced (a shorter run than `npm run faults`).
+try {
+  step([join(repo, 'test', 'scale', 'faults.mjs'), '--requests', '4000']);
+} catch {
+  console.log('faults: the fault-load run failed (see above)');
+}
