@@ -6,17 +6,27 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+// `npm run bench -- --requests N`: fewer requests per round for the matrix and the net benchmark (a loaded machine).
+const cli = process.argv.slice(2);
+const load = cli.includes('--requests') ? ['--requests', cli[cli.indexOf('--requests') + 1]] : [];
 const step = (args, options = {}) => execFileSync(process.execPath, args, { cwd: repo, stdio: 'inherit', ...options });
 
-step([join(repo, 'bench', 'build.mjs')]);
+// `--no-fixture-build`: leaves out the emit benchmark on the fixtures (not among the targets; minutes on a loaded machine).
+if (!cli.includes('--no-fixture-build')) step([join(repo, 'bench', 'build.mjs')]);
 step([join(repo, 'bench', 'build-large.mjs')]);
 step([join(repo, 'bench', 'startup.mjs')]);
-step([join(repo, 'bench', 'matrix', 'run.mjs')]);
+step([join(repo, 'bench', 'matrix', 'run.mjs'), ...load]);
 const node22 = join(repo, 'compat', 'ts6', 'node_modules', 'node', 'bin', 'node');
-if (existsSync(node22)) step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node22]);
+if (existsSync(node22)) step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node22, ...load]);
 const node24 = join(repo, 'bench', 'node24', 'node_modules', 'node', 'bin', 'node');
 if (!existsSync(node24)) execFileSync('npm', ['ci', '--prefix', join(repo, 'bench', 'node24'), '--no-audit', '--no-fund'], { stdio: 'inherit' });
-step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node24]);
-step([join(repo, 'bench', 'net.mjs')]);
-step([join(repo, 'bench', 'net.mjs'), '--node', node24]);
+step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node24, ...load]);
+step([join(repo, 'bench', 'net.mjs'), '--rounds', '5', ...load]);
+step([join(repo, 'bench', 'net.mjs'), '--node', node24, '--rounds', '5', ...load]);
+// Heap after GC under a fault load, traced against untraced (a shorter run than `npm run faults`).
+try {
+  step([join(repo, 'test', 'scale', 'faults.mjs'), '--requests', '2000']);
+} catch {
+  console.log('faults: the fault-load run failed (see above)');
+}
 step([join(repo, 'bench', 'datastores.mjs')]);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const project = join(repo, 'bench', 'out', 'large');
 const FILES = Number(process.env.FILES ?? 1000);
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const tspc = join(repo, 'node_modules', 'ts-patch', 'bin', 'tspc.js');
 
 function generate() {

@@ -9,13 +9,7 @@ import {
   type Context,
   type Span,
 } from '@opentelemetry/api';
-import {
-  ATTR_ERROR_TYPE,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-  ATTR_URL_FULL,
-} from '@opentelemetry/semantic-conventions';
+import { semconv } from './semconv';
 import { canRecord, currentTracer, ensureBootstrapped } from './bootstrap';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery, type Method } from './http-semconv';
 import { learnSite, mayPropagate, siteAttributes, type Site } from './site';
@@ -85,16 +79,23 @@ function clientSpanName(method: Method, site: Site | undefined): string {
 
 /** url.full without credentials (REDACTED, as the conventions ask) and with signed-URL query values redacted. */
 export function urlAttributes(url: URL, attributes: Attributes): void {
-  const scheme = url.protocol.replace(/:$/, '');
-  const full = new URL(url.href);
-  if (full.username || full.password) {
-    full.username = 'REDACTED';
-    full.password = 'REDACTED';
+  const scheme = url.protocol.slice(0, -1);
+  const href = url.href;
+  // A copy of the URL only when there is something to redact or drop: most calls carry no credentials and no query.
+  if (url.username || url.password || href.includes('?')) {
+    const full = new URL(href);
+    if (full.username || full.password) {
+      full.username = 'REDACTED';
+      full.password = 'REDACTED';
+    }
+    full.search = full.search ? `?${redactQuery(full.search.slice(1))}` : '';
+    attributes[semconv().ATTR_URL_FULL] = full.href;
+  } else {
+    attributes[semconv().ATTR_URL_FULL] = href;
   }
-  full.search = full.search ? `?${redactQuery(full.search.slice(1))}` : '';
-  attributes[ATTR_URL_FULL] = full.href;
-  attributes[ATTR_SERVER_ADDRESS] = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  attributes[ATTR_SERVER_PORT] = url.port ? Number(url.port) : defaultPort(scheme);
+  const hostname = url.hostname;
+  attributes[semconv().ATTR_SERVER_ADDRESS] = hostname.charCodeAt(0) === 91 /* [ */ ? hostname.slice(1, -1) : hostname;
+  attributes[semconv().ATTR_SERVER_PORT] = url.port ? Number(url.port) : defaultPort(scheme);
 }
 
 export function parseUrl(value: unknown): URL | undefined {
@@ -159,9 +160,9 @@ export function withMissingHeaders(given: NodeHeaders | null | undefined, carrie
 export function endWithStatus(call: ClientCall, status: unknown): void {
   safely(() => {
     if (typeof status === 'number') {
-      call.span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      call.span.setAttribute(semconv().ATTR_HTTP_RESPONSE_STATUS_CODE, status);
       if (status >= 400) {
-        call.span.setAttribute(ATTR_ERROR_TYPE, String(status));
+        call.span.setAttribute(semconv().ATTR_ERROR_TYPE, String(status));
         call.span.setStatus({ code: SpanStatusCode.ERROR });
       }
     }
@@ -174,7 +175,7 @@ export function endWithError(call: ClientCall, error: unknown, cancelled: boolea
   // Describing the error reads the caller's object, whose getters may throw: the span is ended whatever happens.
   if (!cancelled) {
     safely(() => call.span.setStatus({ code: SpanStatusCode.ERROR }), undefined);
-    safely(() => call.span.setAttribute(ATTR_ERROR_TYPE, errorCodeOf(error)), undefined);
+    safely(() => call.span.setAttribute(semconv().ATTR_ERROR_TYPE, errorCodeOf(error)), undefined);
     safely(() => call.span.recordException(error as Error), undefined);
   }
   safely(() => call.span.end(), undefined);

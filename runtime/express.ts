@@ -1,4 +1,3 @@
-import { context } from '@opentelemetry/api';
 import { expressRouteOf, joinRoute, ownsRoute, type ExpressRequestLike } from './express-route';
 import {
   beginServerRequest,
@@ -9,7 +8,7 @@ import {
   setServerRoute,
   type ServerRequestState,
 } from './server';
-import { endpointAttributes, inRequestContext, invoke, isWrapped, mark, markEndpoint, type AnyFunction } from './handler';
+import { applyInContext, endpointAttributes, invokeInContext, isWrapped, mark, markEndpoint, type AnyFunction } from './handler';
 import { keepShape, safely } from './safe';
 import { learnSite, type Site } from './site';
 
@@ -45,14 +44,18 @@ export function expressApp<A>(app: A, site?: Site): A {
       const [req, res] = args;
       const existing = serverStateOf(req);
       if (existing) {
+        // The app the server calls, reached after the run-time net began the request: no mount to enter (no
+        // `baseUrl` yet) and no `next` to watch (the server passes none).
+        if (typeof args[2] !== 'function' && typeof (req as ExpressRequestLike).baseUrl !== 'string') {
+          return applyInContext(existing, original, this, args);
+        }
         // A mounted sub-app: its mount path joins the route template until it hands the request back.
-        return enterMount(existing, req, this, (this as ExpressAppLike | undefined)?.mountpath, args, 2, () =>
-          original.apply(this, args),
-        );
+        enterMount(existing, req, this, (this as ExpressAppLike | undefined)?.mountpath, args, 2);
+        return original.apply(this, args);
       }
       const state = beginServerRequest(req, res);
       if (!state) return original.apply(this, args);
-      return context.with(state.context, () => original.apply(this, args));
+      return applyInContext(state, original, this, args);
     };
     app.handle = mark(keepShape(handle, original));
   }, undefined);
@@ -88,12 +91,18 @@ function wrapHandler(handler: AnyFunction, kind: HandlerKind, site: Site | undef
     if (!state) return handler.apply(this, args);
     const req = args[reqAt] as ExpressRequestLike;
     if (reqAt === 1) recordServerError(state, args[0]);
-    const run = () => inRequestContext(state, () => invoke(handler, this, args, state));
-    if (kind === 'use') return enterMount(state, req, handler, site?.mount, args, nextAt, run);
-    safely(() => matchRoute(state, req), undefined);
-    markEndpoint(state, endpoint);
-    watchNext(state, req, args, nextAt, undefined, undefined);
-    return run();
+    if (kind === 'use') {
+      enterMount(state, req, handler, site?.mount, args, nextAt);
+    } else {
+      try {
+        matchRoute(state, req);
+      } catch {
+        // the span keeps the name it has
+      }
+      markEndpoint(state, endpoint);
+      watchNext(state, req, args, nextAt, undefined, undefined);
+    }
+    return invokeInContext(handler, this, args, state);
   };
   return mark(keepShape(wrapper, handler));
 }
@@ -109,28 +118,22 @@ function matchRoute(state: ServerRequestState, req: ExpressRequestLike): void {
 }
 
 /**
- * Runs `run` with the mount of a router/sub-app added to the route template, and takes it off again when the
- * request leaves through `next` (the router did not answer it).
+ * Adds the mount of a router/sub-app to the route template, for the handler about to run, and takes it off again
+ * when the request leaves through `next` (the router did not answer it).
  */
-function enterMount(
-  state: ServerRequestState,
-  req: unknown,
-  mounted: unknown,
-  mountPath: unknown,
-  args: unknown[],
-  nextAt: number,
-  run: () => unknown,
-): unknown {
+function enterMount(state: ServerRequestState, req: unknown, mounted: unknown, mountPath: unknown, args: unknown[], nextAt: number): void {
   const outer = { template: state.mountTemplate, base: state.mountBase };
-  safely(() => {
+  try {
     const base = (req as ExpressRequestLike).baseUrl;
-    if (typeof base !== 'string') return;
-    const learned = base.startsWith(outer.base) ? base.slice(outer.base.length) : base;
-    state.mountTemplate = outer.template + (typeof mountPath === 'string' ? trimMount(mountPath) : learned);
-    state.mountBase = base;
-  }, undefined);
+    if (typeof base === 'string') {
+      const learned = base.startsWith(outer.base) ? base.slice(outer.base.length) : base;
+      state.mountTemplate = outer.template + (typeof mountPath === 'string' ? trimMount(mountPath) : learned);
+      state.mountBase = base;
+    }
+  } catch {
+    // a getter that throws: the template stays as it was
+  }
   watchNext(state, req as ExpressRequestLike, args, nextAt, outer, mounted);
-  return run();
 }
 
 function trimMount(path: string): string {

@@ -54,6 +54,8 @@ function withTraceHeaders(args: unknown[], call: ClientCall): unknown[] {
   const [input, init] = args as [unknown, RequestInit | undefined];
   // init.headers, when given, replaces a Request's headers entirely (Fetch standard, "new Request(input, init)").
   const base = init?.headers !== undefined ? init.headers : requestOf(input)?.headers;
+  // No headers of the caller's to keep: the trace headers go as a plain record, which fetch takes as it would Headers.
+  if (base === undefined) return [input, { ...init, headers: carrier }];
   const headers = new Headers(base as HeadersLike);
   addMissing(carrier, (name) => headers.has(name), (name, value) => headers.set(name, value));
   return [input, { ...init, headers }];

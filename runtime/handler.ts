@@ -21,11 +21,19 @@ export function mark<F extends AnyFunction>(fn: F): F {
 }
 
 /**
- * Runs `fn` in the request's context. Entering it is skipped when it is already active, as it is for every layer a
- * framework reaches synchronously from its entry: that saves an AsyncLocalStorage run per layer per request.
+ * Runs the handler in the request's context. Entering it is skipped when it is already active, as it is for every
+ * layer a framework reaches synchronously from its entry: that saves an AsyncLocalStorage run per layer per request.
+ * The arguments go through `context.with`, so no closure is made per call.
  */
-export function inRequestContext<T>(state: ServerRequestState, fn: () => T): T {
-  return context.active() === state.context ? fn() : context.with(state.context, fn);
+export function invokeInContext(handler: AnyFunction, thisArg: unknown, args: unknown[], state: ServerRequestState): unknown {
+  if (context.active() === state.context) return invoke(handler, thisArg, args, state);
+  return context.with(state.context, invoke, undefined, handler, thisArg, args, state);
+}
+
+/** `fn.apply(thisArg, args)` in the request's context; entered only when it is not already active. */
+export function applyInContext(state: ServerRequestState, fn: AnyFunction, thisArg: unknown, args: unknown[]): unknown {
+  if (context.active() === state.context) return fn.apply(thisArg, args);
+  return context.with(state.context, Reflect.apply, undefined, fn, thisArg, args);
 }
 
 /** Calls the user's handler unchanged, noting a sync throw or async rejection before passing it on as it was. */
@@ -70,7 +78,14 @@ export function endpointAttributes(site: Site | undefined): Attributes | undefin
 
 /** The endpoint's code location goes on the SERVER span (code.*), baked in at build time. */
 export function markEndpoint(state: ServerRequestState, attributes: Attributes | undefined): void {
-  if (attributes) safely(() => state.span.setAttributes(attributes), undefined);
+  // Not for a span that records nothing (no SDK), nor twice for the same endpoint (every layer of a route).
+  if (!attributes || state.endpoint === attributes) return;
+  state.endpoint = attributes;
+  try {
+    if (state.span.isRecording()) state.span.setAttributes(attributes);
+  } catch {
+    // the span goes without its code location
+  }
 }
 
 /** Wraps one handler (or each handler of an array) of a framework described by `shape`. */
@@ -88,7 +103,7 @@ export function wrapHandlers<H>(value: H, shape: HandlerShape, site: Site | unde
     const route = shape.route && safely(() => shape.route!(args), undefined);
     if (route) (shape.learned ? learnServerRoute : setServerRoute)(state, route);
     markEndpoint(state, endpoint);
-    return inRequestContext(state, () => invoke(handler, this, args, state));
+    return invokeInContext(handler, this, args, state);
   };
   return mark(keepShape(wrapper, handler)) as unknown as H;
 }
@@ -110,7 +125,7 @@ export function servedInSpan<F extends AnyFunction>(
     if (!state) return entry.apply(this, args);
     // Called bare, not through safely(): it only records what it is given, and a closure per request would cost more.
     if (entered) entered(state, args);
-    return context.with(state.context, () => entry.apply(this, args));
+    return applyInContext(state, entry, this, args);
   };
   return mark(keepShape(wrapper, entry)) as unknown as F;
 }

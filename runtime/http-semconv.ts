@@ -1,8 +1,4 @@
-import {
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
-  HTTP_REQUEST_METHOD_VALUE_OTHER,
-} from '@opentelemetry/semantic-conventions';
+import { semconv } from './semconv';
 import type { Attributes } from '@opentelemetry/api';
 
 // The methods OpenTelemetry's HTTP conventions know (RFC 9110 + PATCH from RFC 5789); any other is reported as
@@ -16,15 +12,18 @@ export interface Method {
   readonly spanName: string;
 }
 
+// One Method object per known method, and one for the rest: nothing is made per request.
+const KNOWN: ReadonlyMap<string, Method> = new Map([...KNOWN_METHODS].map((name) => [name, { value: name, spanName: name }]));
+let other: Method | undefined;
+
 export function normalizeMethod(raw: string | undefined): Method {
-  const upper = (raw ?? 'GET').toUpperCase();
-  if (KNOWN_METHODS.has(upper)) return { value: upper, spanName: upper };
-  return { value: HTTP_REQUEST_METHOD_VALUE_OTHER, spanName: 'HTTP' };
+  if (raw === undefined) return KNOWN.get('GET')!;
+  return KNOWN.get(raw) ?? KNOWN.get(raw.toUpperCase()) ?? (other ??= { value: semconv().HTTP_REQUEST_METHOD_VALUE_OTHER, spanName: 'HTTP' });
 }
 
 export function methodAttributes(raw: string | undefined, method: Method, attributes: Attributes): void {
-  attributes[ATTR_HTTP_REQUEST_METHOD] = method.value;
-  if (raw !== undefined && raw !== method.value) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = raw;
+  attributes[semconv().ATTR_HTTP_REQUEST_METHOD] = method.value;
+  if (raw !== undefined && raw !== method.value) attributes[semconv().ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = raw;
 }
 
 // Query parameters whose values never reach a span: the four the HTTP conventions name (url.query, url.full) plus

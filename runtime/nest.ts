@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { expressApp } from './express';
 import { fastifyApp } from './fastify';
-import { inRequestContext, invoke, isWrapped, mark, wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
+import { invokeInContext, isWrapped, mark, wrapHandlers, type AnyFunction, type HandlerShape } from './handler';
 import { isThenable, keepShape, safely } from './safe';
 import { beginServerRequest, BUILD_TIME, recordServerError, serverStateOf } from './server';
 import { learnSite, type Site } from './site';
@@ -198,7 +198,7 @@ function notFound(handler: AnyFunction): AnyFunction {
     const state = pair && beginServerRequest(pair.req, pair.res);
     if (!state) return handler.apply(this, args);
     state.routeFrom = BUILD_TIME;
-    return inRequestContext(state, () => invoke(handler, this, args, state));
+    return invokeInContext(handler, this, args, state);
   };
   return mark(keepShape(wrapper, handler));
 }

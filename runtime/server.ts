@@ -12,21 +12,7 @@ import {
   type Span,
   type TextMapGetter,
 } from '@opentelemetry/api';
-import {
-  ATTR_CLIENT_ADDRESS,
-  ATTR_ERROR_TYPE,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_HTTP_ROUTE,
-  ATTR_NETWORK_PEER_ADDRESS,
-  ATTR_NETWORK_PEER_PORT,
-  ATTR_NETWORK_PROTOCOL_VERSION,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-  ATTR_URL_PATH,
-  ATTR_URL_QUERY,
-  ATTR_URL_SCHEME,
-  ATTR_USER_AGENT_ORIGINAL,
-} from '@opentelemetry/semantic-conventions';
+import { semconv } from './semconv';
 import { canRecord, currentTracer, ensureBootstrapped } from './bootstrap';
 import { expressRouteAtEnd, type ExpressRequestLike } from './express-route';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery, splitAuthority, type Method } from './http-semconv';
@@ -53,6 +39,8 @@ export interface ServerRequestState {
   expressRouteName: string | undefined;
   /** The route template the span is named by, once known (the run-time record reads it). */
   route?: string;
+  /** The code.* attributes last put on the span (runtime/handler.ts markEndpoint), so one endpoint sets them once. */
+  endpoint?: Attributes;
   lastError: unknown;
   ended: boolean;
   /** A build-time wrapper reached the request after the run-time net began it (the run-time record counts the rest). */
@@ -71,9 +59,12 @@ export type RouteReader = (holder: unknown) => string | undefined;
 // Per request, and shared by every copy of this runtime in the process (a bundle carries one, node_modules another,
 // and `--import autotrace/otel` starts the run-time net from the latter): whichever copy begins a request, the others
 // find its state, so a request keeps one SERVER span. The key names the state's shape: a runtime whose state differs
-// keeps a table of its own.
-const STATES = Symbol.for('autotrace.server-request-states.v2');
-const states: WeakMap<object, ServerRequestState> = ((globalThis as { [STATES]?: WeakMap<object, ServerRequestState> })[STATES] ??= new WeakMap());
+// keeps one of its own. Kept on the request under a non-enumerable symbol rather than in a WeakMap: an entry per
+// request in a WeakMap costs the garbage collector (ephemeron tables) more than the rest of the state together, and
+// the property is invisible to the app (not enumerated, copied, serialised or inspected by default).
+const STATE = Symbol.for('autotrace.server-request-state.v3');
+// Where the property cannot be added (a frozen request object, which Node never makes).
+const fallbackStates = new WeakMap<object, ServerRequestState>();
 
 const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
   get: (carrier, key) => carrier[key],
@@ -96,12 +87,17 @@ function track(req: object, span: Span, runIn: Context, method: Method, ended: b
     lastError: undefined,
     ended,
   };
-  states.set(req, state);
+  try {
+    Object.defineProperty(req, STATE, { value: state, configurable: true });
+  } catch {
+    fallbackStates.set(req, state);
+  }
   return state;
 }
 
 export function serverStateOf(req: unknown): ServerRequestState | undefined {
-  return typeof req === 'object' && req !== null ? states.get(req) : undefined;
+  if (typeof req !== 'object' || req === null) return undefined;
+  return (req as { [STATE]?: ServerRequestState })[STATE] ?? (Object.isExtensible(req) ? undefined : fallbackStates.get(req));
 }
 
 /**
@@ -115,7 +111,11 @@ export function beginServerRequest(req: unknown, res: unknown): ServerRequestSta
     return existing;
   }
   if (!isIncomingMessage(req) || !isServerResponse(res)) return undefined;
-  return safely(() => adoptActiveServerSpan(req) ?? startServerSpan(req, res), undefined);
+  try {
+    return adoptActiveServerSpan(req) ?? startServerSpan(req, res);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -125,6 +125,7 @@ export function beginServerRequest(req: unknown, res: unknown): ServerRequestSta
  */
 function adoptActiveServerSpan(req: IncomingMessage): ServerRequestState | undefined {
   const active = context.active();
+  if (active === ROOT_CONTEXT) return undefined;
   const span = trace.getSpan(active) as (Span & SdkSpanFields) | undefined;
   if (!span || !span.isRecording() || span.kind !== SpanKind.SERVER) return undefined;
   const scope = span.instrumentationScope ?? span.instrumentationLibrary;
@@ -151,9 +152,22 @@ function startServerSpan(req: IncomingMessage, res: ServerResponse): ServerReque
     parent,
   );
   const state = track(req, span, trace.setSpan(parent, span), method, false);
-  // 'close' follows 'finish' for every response (and also comes alone when the connection drops): one listener.
-  res.once('close', () => safely(() => endServerSpan(state, req, res), undefined));
+  // 'close' follows 'finish' for every response (and also comes alone when the connection drops): one listener, the
+  // same function for every response (it finds the state from the response), so no closure is made per request.
+  if ((res as { req?: unknown }).req === req) res.on('close', onResponseClose);
+  else res.once('close', () => safely(() => endServerSpan(state, req, res), undefined)); // a response that does not name its request
   return state;
+}
+
+/** The one 'close' listener of every response whose span autotrace started. */
+function onResponseClose(this: ServerResponse): void {
+  try {
+    const req = this.req;
+    const state = serverStateOf(req);
+    if (state) endServerSpan(state, req, this);
+  } catch {
+    // tracing must never break the response
+  }
 }
 
 /**
@@ -171,25 +185,25 @@ function requestAttributes(req: IncomingMessage, method: Method): Attributes {
   methodAttributes(req.method, method, attributes);
   const url = req.url ?? '/';
   const queryAt = url.indexOf('?');
-  attributes[ATTR_URL_PATH] = queryAt === -1 ? url : url.slice(0, queryAt);
-  if (queryAt !== -1) attributes[ATTR_URL_QUERY] = redactQuery(url.slice(queryAt + 1));
+  attributes[semconv().ATTR_URL_PATH] = queryAt === -1 ? url : url.slice(0, queryAt);
+  if (queryAt !== -1) attributes[semconv().ATTR_URL_QUERY] = redactQuery(url.slice(queryAt + 1));
   const scheme = (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
-  attributes[ATTR_URL_SCHEME] = scheme;
+  attributes[semconv().ATTR_URL_SCHEME] = scheme;
   const host = req.headers.host;
   if (host) {
     const authority = splitAuthority(host);
-    attributes[ATTR_SERVER_ADDRESS] = authority.host;
-    attributes[ATTR_SERVER_PORT] = authority.port ?? defaultPort(scheme);
+    attributes[semconv().ATTR_SERVER_ADDRESS] = authority.host;
+    attributes[semconv().ATTR_SERVER_PORT] = authority.port ?? defaultPort(scheme);
   }
   const peer = req.socket?.remoteAddress;
   if (peer) {
-    attributes[ATTR_CLIENT_ADDRESS] = peer;
-    attributes[ATTR_NETWORK_PEER_ADDRESS] = peer;
-    if (req.socket.remotePort) attributes[ATTR_NETWORK_PEER_PORT] = req.socket.remotePort;
+    attributes[semconv().ATTR_CLIENT_ADDRESS] = peer;
+    attributes[semconv().ATTR_NETWORK_PEER_ADDRESS] = peer;
+    if (req.socket.remotePort) attributes[semconv().ATTR_NETWORK_PEER_PORT] = req.socket.remotePort;
   }
   const userAgent = req.headers['user-agent'];
-  if (userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
-  if (req.httpVersion) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = req.httpVersion;
+  if (userAgent) attributes[semconv().ATTR_USER_AGENT_ORIGINAL] = userAgent;
+  if (req.httpVersion) attributes[semconv().ATTR_NETWORK_PROTOCOL_VERSION] = req.httpVersion;
   return attributes;
 }
 
@@ -224,11 +238,37 @@ export function readRouteAtEnd(state: ServerRequestState, reader: RouteReader, h
 }
 
 function nameByRoute(state: ServerRequestState, route: string): void {
+  if (state.route === route) return; // named so already (every handler of a route names it again)
   state.route = route;
-  safely(() => {
-    state.span.setAttribute(ATTR_HTTP_ROUTE, route);
-    state.span.updateName(`${state.method.spanName} ${route}`);
-  }, undefined);
+  try {
+    // A span that records nothing (no SDK: the request only carries its context) is not named.
+    if (!state.span.isRecording()) return;
+    state.span.setAttribute(semconv().ATTR_HTTP_ROUTE, route);
+    state.span.updateName(spanNameOf(state.method, route));
+  } catch {
+    // the span keeps the name it has
+  }
+}
+
+// `GET /users/:id`, made once per method and route template, not per request. Templates come from the code (the
+// build's sites, the framework's route table), so the map stays as small as the code; a bound keeps it so whatever
+// a framework reports.
+const spanNames = new Map<string, Map<string, string>>();
+const MAX_SPAN_NAMES = 10_000;
+let spanNameCount = 0;
+
+function spanNameOf(method: Method, route: string): string {
+  let names = spanNames.get(method.spanName);
+  if (!names) spanNames.set(method.spanName, (names = new Map()));
+  let name = names.get(route);
+  if (name === undefined) {
+    name = `${method.spanName} ${route}`;
+    if (spanNameCount < MAX_SPAN_NAMES) {
+      spanNameCount++;
+      names.set(route, name);
+    }
+  }
+  return name;
 }
 
 /**
@@ -286,14 +326,14 @@ function describeOutcome(state: ServerRequestState, res: ServerResponse): void {
   const { span } = state;
   if (res.headersSent) {
     const status = res.statusCode;
-    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    span.setAttribute(semconv().ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     // Server spans: 5xx is an error, 4xx is the client's (HTTP semantic conventions, "Status").
     if (status >= 500) {
-      span.setAttribute(ATTR_ERROR_TYPE, String(status));
+      span.setAttribute(semconv().ATTR_ERROR_TYPE, String(status));
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
   } else if (state.lastError !== undefined) {
-    span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(state.lastError));
+    span.setAttribute(semconv().ATTR_ERROR_TYPE, errorTypeOf(state.lastError));
     span.setStatus({ code: SpanStatusCode.ERROR });
   }
 }

@@ -1,10 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import {
-  ATTR_CODE_COLUMN_NUMBER,
-  ATTR_CODE_FILE_PATH,
-  ATTR_CODE_FUNCTION_NAME,
-  ATTR_CODE_LINE_NUMBER,
-} from '@opentelemetry/semantic-conventions';
+import { semconv } from './semconv';
 import { redactQueryParams } from './http-semconv';
 import { learnPropagateTo } from './net/propagate';
 
@@ -42,10 +37,10 @@ const ATTR_URL_TEMPLATE = 'url.template';
 /** code.* (stable since semantic conventions 1.33) and url.template from the site. */
 export function siteAttributes(site: Site | undefined, attributes: Attributes): void {
   if (!site || typeof site !== 'object') return;
-  if (typeof site.file === 'string') attributes[ATTR_CODE_FILE_PATH] = site.file;
-  if (typeof site.line === 'number') attributes[ATTR_CODE_LINE_NUMBER] = site.line;
-  if (typeof site.column === 'number') attributes[ATTR_CODE_COLUMN_NUMBER] = site.column;
-  if (typeof site.function === 'string') attributes[ATTR_CODE_FUNCTION_NAME] = site.function;
+  if (typeof site.file === 'string') attributes[semconv().ATTR_CODE_FILE_PATH] = site.file;
+  if (typeof site.line === 'number') attributes[semconv().ATTR_CODE_LINE_NUMBER] = site.line;
+  if (typeof site.column === 'number') attributes[semconv().ATTR_CODE_COLUMN_NUMBER] = site.column;
+  if (typeof site.function === 'string') attributes[semconv().ATTR_CODE_FUNCTION_NAME] = site.function;
   if (typeof site.urlTemplate === 'string') attributes[ATTR_URL_TEMPLATE] = site.urlTemplate;
 }
 

@@ -113,8 +113,88 @@ export function createSourceFileTransformer(core: Core): ts.TransformerFactory<t
 /** The plan of a file: decided once per program, shared by the report and the transform. */
 export function planOf(core: Core, file: ts.SourceFile): FilePlan {
   let plan = core.plans.get(file);
-  if (!plan) core.plans.set(file, (plan = planFile(core, file)));
+  if (!plan) {
+    plan = planFromEarlierProgram(core, file) ?? planFile(core, file);
+    core.plans.set(file, plan);
+    if (core.program) earlierPlans.set(file, { plan, program: core.program, optionsKey: optionsKeyOf(core) });
+  }
   return plan;
+}
+
+// Plans kept across programs: a watch or incremental rebuild makes a new program that reuses the SourceFile objects
+// of files whose text did not change. Such a file's plan is taken as it was when nothing it depends on changed: every
+// file it imports, directly or through others, is the same object in both programs, and so is every global
+// declaration file (they can change any type). Keyed by the SourceFile, so a plan goes when its file does; each entry
+// points at the latest program that used it, so older programs are not held.
+interface EarlierPlan {
+  readonly plan: FilePlan;
+  program: ts.Program;
+  readonly optionsKey: string;
+}
+const earlierPlans = new WeakMap<ts.SourceFile, EarlierPlan>();
+
+// What a plan depends on besides its files: the options, the project root and which packages have types (rules ask).
+const optionsKeys = new WeakMap<Core, string>();
+
+function optionsKeyOf(core: Core): string {
+  let key = optionsKeys.get(core);
+  if (key === undefined) {
+    const packages = core.program ? [...packagesIn(core.program)].sort().join(',') : '';
+    optionsKeys.set(core, (key = `${core.projectRoot}\0${JSON.stringify(core.options)}\0${packages}`));
+  }
+  return key;
+}
+
+/** The plan an earlier program made for this same file, when nothing it depends on changed; else undefined. */
+function planFromEarlierProgram(core: Core, file: ts.SourceFile): FilePlan | undefined {
+  const program = core.program;
+  const earlier = earlierPlans.get(file);
+  if (!program || !earlier || earlier.program === program || earlier.optionsKey !== optionsKeyOf(core)) return undefined;
+  if (!sameGlobals(earlier.program, program) || !sameImports(earlier.program, program, file)) return undefined;
+  earlier.program = program;
+  return earlier.plan;
+}
+
+// Compared once per pair of programs: whether their global (non-module) declaration files are the same objects.
+const sameGlobalsOf = new WeakMap<ts.Program, { readonly earlier: ts.Program; readonly same: boolean }>();
+
+function sameGlobals(earlier: ts.Program, program: ts.Program): boolean {
+  const known = sameGlobalsOf.get(program);
+  if (known?.earlier === earlier) return known.same;
+  const isGlobal = (f: ts.SourceFile) => (f as { externalModuleIndicator?: unknown }).externalModuleIndicator === undefined;
+  const before = earlier.getSourceFiles().filter(isGlobal);
+  const after = program.getSourceFiles().filter(isGlobal);
+  const same = before.length === after.length && after.every((f) => earlier.getSourceFile(f.fileName) === f);
+  sameGlobalsOf.set(program, { earlier, same });
+  return same;
+}
+
+/** Internal parts of TypeScript's Program and SourceFile read here; where they are missing nothing is reused. */
+interface ResolvingProgram {
+  getResolvedModuleFromModuleSpecifier?(specifier: ts.StringLiteralLike, file: ts.SourceFile): { resolvedModule?: { resolvedFileName: string } } | undefined;
+}
+
+/** Whether every file reached through `file`'s imports is the same object in both programs. */
+function sameImports(earlier: ts.Program, program: ts.Program, file: ts.SourceFile): boolean {
+  const resolve = (program as ResolvingProgram).getResolvedModuleFromModuleSpecifier;
+  if (typeof resolve !== 'function') return false;
+  const seen = new Set<ts.SourceFile>([file]);
+  const queue = [file];
+  while (queue.length > 0) {
+    const current = queue.pop()!;
+    const imports = (current as { imports?: readonly ts.StringLiteralLike[] }).imports;
+    if (!Array.isArray(imports)) return false;
+    for (const specifier of imports) {
+      const resolved = resolve.call(program, specifier, current)?.resolvedModule?.resolvedFileName;
+      if (resolved === undefined) continue;
+      const next = program.getSourceFile(resolved);
+      if (!next || seen.has(next)) continue;
+      if (earlier.getSourceFile(resolved) !== next) return false;
+      seen.add(next);
+      queue.push(next);
+    }
+  }
+  return true;
 }
 
 function transformSourceFile(core: Core, context: ts.TransformationContext, file: ts.SourceFile): ts.SourceFile {

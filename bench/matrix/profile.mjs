@@ -1,10 +1,12 @@
 // Summarises the newest .cpuprofile in bench/out/profiles: self time (idle left out) by package, then the functions
-// with the most self time. `node bench/matrix/profile.mjs [top N]`.
+// with the most self time. `node bench/matrix/profile.mjs [variant] [top N]` (a run with `--profile C,H` writes one
+// folder per variant).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'out', 'profiles');
+const [variant = 'C', top = '20'] = process.argv.slice(2);
+const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'out', 'profiles', variant);
 const newest = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 const profile = JSON.parse(readFileSync(newest, 'utf8'));
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -26,4 +28,4 @@ const pct = (micros) => `${((micros / busy) * 100).toFixed(1).padStart(5)}%`;
 console.log('self time by package (idle left out):');
 for (const [pkg, micros] of [...packages].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${pct(micros)}  ${pkg}`);
 console.log('top functions:');
-for (const [key, micros] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, Number(process.argv[2] ?? 20))) console.log(`  ${pct(micros)}  ${key}`);
+for (const [key, micros] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, Number(top))) console.log(`  ${pct(micros)}  ${key}`);

@@ -18,12 +18,14 @@ const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const node = option('--node', process.execPath);
 const REQUESTS = Number(option('--requests', 3000));
-const ROUNDS = Number(option('--rounds', 4));
+const ROUNDS = Number(option('--rounds', 5));
 const STARTUPS = Number(option('--startups', 5));
 const CONCURRENCY = 8;
 // `--profile C`: that variant's server runs under --cpu-prof; bench/matrix/profile.mjs summarises the profile.
-const PROFILE = option('--profile', undefined);
-const VARIANTS = ['A', 'B', 'H', 'C', 'D', 'X'];
+const ALLOC = !args.includes('--no-alloc');
+const PROFILE = option('--profile', '').split(',');
+// `--variants C,H`: only those variants (A, the base of every ratio, is always run).
+const VARIANTS = [...new Set(['A', ...option('--variants', 'A,B,H,C,D,X').split(',')])];
 const NAMES = {
   A: 'untraced',
   B: 'SDK + instrumentation-http, -express, -undici',
@@ -32,7 +34,7 @@ const NAMES = {
   D: 'autotrace, no SDK',
   X: 'untraced + one AsyncLocalStorage run per request',
 };
-const ROUTES = ['/small', '/fetch'];
+const ROUTES = option('--routes', '/small,/fetch').split(',');
 
 /** The service built untraced and with autotrace (createTransformers, as the tsconfig plugin runs it), and by hand. */
 function build() {
@@ -49,8 +51,10 @@ function build() {
 }
 
 /** The downstream of /fetch: a plain server in this process, so its CPU is not counted as the service's. */
+// While `held` is an array, the downstream keeps its responses there instead of answering (in-flight heap).
+let held;
 async function startDownstream() {
-  const server = createServer((_req, res) => res.end('downstream data'));
+  const server = createServer((_req, res) => (held ? held.push(res) : res.end('downstream data')));
   server.keepAliveTimeout = 60_000;
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${server.address().port}` };
@@ -59,7 +63,8 @@ async function startDownstream() {
 function startServer(variant, downstream) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const execArgv = variant === PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(repo, 'bench', 'out', 'profiles')] : [];
+    const execArgv = ['--expose-gc'];
+    if (PROFILE.includes(variant)) execArgv.push('--cpu-prof', '--cpu-prof-dir', join(repo, 'bench', 'out', 'profiles', variant));
     const child = fork(join(here, 'server.mjs'), [variant, downstream], { execPath: node, execArgv, silent: true });
     child.stderr.on('data', (chunk) => process.stderr.write(chunk));
     child.stdout.once('data', (line) => resolve({ child, port: JSON.parse(String(line)).port, started }));
@@ -107,7 +112,7 @@ build();
 const downstream = await startDownstream();
 const servers = {};
 for (const variant of VARIANTS) servers[variant] = await startServer(variant, downstream.url);
-const samples = Object.fromEntries(VARIANTS.flatMap((v) => ROUTES.map((r) => [`${v} ${r}`, { cpu: [], rps: [], latencies: [], spans: 0, requests: 0 }])));
+const samples = Object.fromEntries(VARIANTS.flatMap((v) => ROUTES.map((r) => [`${v} ${r}`, { cpu: [], user: [], rps: [], latencies: [], spans: 0, requests: 0 }])));
 for (let round = 0; round < ROUNDS; round++) {
   for (const route of ROUTES) {
     // Each round starts with another variant, so none always follows the same one.
@@ -120,11 +125,46 @@ for (let round = 0; round < ROUNDS; round++) {
       const stats = await ask(child, 'stats');
       const sample = samples[`${variant} ${route}`];
       sample.cpu.push(stats.cpuMicros / stats.requests);
+      sample.user.push(stats.userMicros / stats.requests);
       sample.rps.push(REQUESTS / seconds);
       sample.latencies.push(...latencies);
       sample.spans += stats.spans;
       sample.requests += stats.requests;
     }
+  }
+}
+// Bytes allocated per request (sampled, collected objects included), in a window of its own after the CPU rounds.
+const allocations = {};
+if (ALLOC) {
+  for (const route of ROUTES) {
+    for (const variant of VARIANTS) {
+      const { child, port } = servers[variant];
+      await ask(child, 'alloc-start');
+      await drive(port, route, 2000);
+      allocations[`${variant} ${route}`] = await ask(child, 'alloc-stop');
+    }
+  }
+}
+// Heap per in-flight request: IN_FLIGHT /fetch requests held at the downstream, the server's heap after a full GC
+// then and once they are answered, for each variant in turn.
+const IN_FLIGHT = 200;
+const inFlight = {};
+if (ROUTES.includes('/fetch')) {
+  for (const variant of VARIANTS) {
+    const { child, port } = servers[variant];
+    held = [];
+    const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+    const pending = Array.from({ length: IN_FLIGHT }, () => get(agent, port, '/fetch'));
+    while (held.length < IN_FLIGHT) await new Promise((resolve) => setTimeout(resolve, 20));
+    const during = await ask(child, 'heap');
+    const responses = held;
+    held = undefined;
+    for (const res of responses) res.end('downstream data');
+    await Promise.all(pending);
+    agent.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = await ask(child, 'heap');
+    inFlight[variant] = { bytesPerInFlightRequest: Math.round((during.heapUsed - after.heapUsed) / IN_FLIGHT), heapAfterGc: after.heapUsed };
   }
 }
 // SIGINT lets a profiled server write its profile before it exits.
@@ -150,11 +190,15 @@ const version = (await new Promise((resolve) => {
 }));
 const results = { node: version, requests: REQUESTS, rounds: ROUNDS, concurrency: CONCURRENCY, variants: {} };
 for (const variant of VARIANTS) {
-  results.variants[variant] = { name: NAMES[variant], startupMs: median(startups[variant]) };
+  results.variants[variant] = { name: NAMES[variant], startupMs: median(startups[variant]), startupMsRange: [Math.min(...startups[variant]), Math.max(...startups[variant])], ...inFlight[variant] };
   for (const route of ROUTES) {
     const s = samples[`${variant} ${route}`];
     results.variants[variant][route] = {
       cpuMicrosPerRequest: median(s.cpu),
+      cpuMicrosRange: [Math.min(...s.cpu), Math.max(...s.cpu)],
+      userMicrosPerRequest: median(s.user),
+      requestsPerSecondRange: [Math.min(...s.rps), Math.max(...s.rps)],
+      ...(allocations[`${variant} ${route}`] ? { allocatedBytesPerRequest: Math.round(allocations[`${variant} ${route}`].bytesPerRequest), topAllocations: allocations[`${variant} ${route}`].top } : {}),
       requestsPerSecond: median(s.rps),
       p50Micros: percentile(s.latencies, 0.5),
       p99Micros: percentile(s.latencies, 0.99),
@@ -164,17 +208,23 @@ for (const variant of VARIANTS) {
 }
 const base = results.variants.A;
 console.log(`Node ${version}: ${ROUNDS} interleaved rounds of ${REQUESTS} requests per variant and route, ${CONCURRENCY} at a time`);
-console.log('variant                                              route    CPU µs/req (÷A)   req/s (÷A)       p50 µs   p99 µs  spans/req');
+console.log('variant                                              route    CPU µs/req [min-max] (÷A)   user µs (÷A)   req/s [min-max] (÷A)   p50 µs  p99 µs  B alloc/req  spans/req');
 for (const variant of VARIANTS) {
   for (const route of ROUTES) {
     const r = results.variants[variant][route];
     const a = base[route];
+    const range = ([lo, hi], digits) => `[${lo.toFixed(digits)}-${hi.toFixed(digits)}]`;
     console.log(
-      `${`${variant} ${NAMES[variant]}`.padEnd(52)} ${route.padEnd(8)} ${r.cpuMicrosPerRequest.toFixed(1).padStart(6)} (${(r.cpuMicrosPerRequest / a.cpuMicrosPerRequest).toFixed(2)})` +
-        `   ${r.requestsPerSecond.toFixed(0).padStart(6)} (${(r.requestsPerSecond / a.requestsPerSecond).toFixed(2)})   ${r.p50Micros.toFixed(0).padStart(6)}   ${r.p99Micros.toFixed(0).padStart(6)}   ${r.spansPerRequest.toFixed(2)}`,
+      `${`${variant} ${NAMES[variant]}`.padEnd(52)} ${route.padEnd(8)} ${r.cpuMicrosPerRequest.toFixed(1).padStart(6)} ${range(r.cpuMicrosRange, 0).padEnd(10)} (${(r.cpuMicrosPerRequest / a.cpuMicrosPerRequest).toFixed(2)})` +
+        `   ${r.userMicrosPerRequest.toFixed(1).padStart(6)} (${(r.userMicrosPerRequest / a.userMicrosPerRequest).toFixed(2)})` +
+        `   ${r.requestsPerSecond.toFixed(0).padStart(6)} ${range(r.requestsPerSecondRange, 0).padEnd(12)} (${(r.requestsPerSecond / a.requestsPerSecond).toFixed(2)})   ${r.p50Micros.toFixed(0).padStart(6)}  ${r.p99Micros.toFixed(0).padStart(6)}  ${String(r.allocatedBytesPerRequest ?? '-').padStart(11)}  ${r.spansPerRequest.toFixed(2)}`,
     );
   }
 }
-console.log('startup to first 200 (median of', STARTUPS, 'ms):', VARIANTS.map((v) => `${v} ${results.variants[v].startupMs.toFixed(0)}`).join(', '));
+console.log('startup to first 200 (median [min-max] of', STARTUPS, 'ms):', VARIANTS.map((v) => `${v} ${results.variants[v].startupMs.toFixed(0)} [${results.variants[v].startupMsRange.map((x) => x.toFixed(0)).join('-')}]`).join(', '));
+if (Object.keys(inFlight).length > 0) {
+  console.log(`heap per in-flight /fetch request (${IN_FLIGHT} held, after GC), bytes:`, VARIANTS.map((v) => `${v} ${inFlight[v].bytesPerInFlightRequest}`).join(', '));
+  console.log('heap after GC at the end, MiB:', VARIANTS.map((v) => `${v} ${(inFlight[v].heapAfterGc / 2 ** 20).toFixed(1)}`).join(', '));
+}
 mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
 writeFileSync(join(repo, 'bench', 'results', `matrix-node${version.split('.')[0]}.json`), `${JSON.stringify(results, null, 2)}\n`);

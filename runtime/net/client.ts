@@ -9,9 +9,18 @@ import { noteClient, recording } from './record';
 // What the node:http and undici subscribers share: decide whether a call is the net's, and start its CLIENT span as a
 // child of the active context, with the same attributes (url.full redacted) as a build-time call's.
 
+/**
+ * Whether the net makes the span for a call made now: something is recorded (an SDK), and no build-time site, code
+ * that suppressed tracing or other instrumentation owns it. Asked before anything about the call is read, so that a
+ * call the build traced costs the net two context lookups.
+ */
+export function netOwnsCall(instrumented: () => boolean): boolean {
+  return canRecord() && !callIsOwned(context.active()) && !instrumented();
+}
+
 /** The CLIENT span for a call nobody owns, or undefined when it is owned, or nothing is recorded (no SDK). */
 export function startNetCall(via: 'http' | 'undici', method: string | undefined, url: URL | undefined, instrumented: () => boolean): ClientCall | undefined {
-  if (!canRecord() || callIsOwned(context.active()) || instrumented()) return undefined;
+  if (!netOwnsCall(instrumented)) return undefined;
   const call = startClientCall(method, url, undefined, false);
   if (recording()) noteClient(via, normalizeMethod(method).value, url?.host);
   return call;

@@ -2,7 +2,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { addMissing, endWithError, endWithStatus, type ClientCall } from '../client';
 import { httpIsInstrumented } from '../instrumented';
 import { listen } from './channels';
-import { netTraceHeaders, startNetCall } from './client';
+import { netOwnsCall, netTraceHeaders, startNetCall } from './client';
 
 // node:http / node:https client requests made by code no build-time site wrapped. Node 22+ publishes
 // `http.client.request.created` from the ClientRequest constructor, before the headers are written: the span starts
@@ -24,8 +24,17 @@ function urlOf(request: ClientRequest): URL | undefined {
   }
 }
 
+// Marks a request the net stood down for at `created`, so that `start` does not decide again: a property, not a
+// WeakMap entry, since most calls (the build's own) end here and an entry per call costs the garbage collector more.
+const STOOD_DOWN = Symbol('autotrace.net.stood-down');
+
+function standDown(request: ClientRequest): void {
+  Object.defineProperty(request, STOOD_DOWN, { value: true, configurable: true });
+}
+
 function begin(request: ClientRequest, canSetHeaders: boolean): void {
-  if (calls.has(request)) return;
+  if ((request as { [STOOD_DOWN]?: true })[STOOD_DOWN] || calls.has(request)) return;
+  if (!netOwnsCall(httpIsInstrumented)) return standDown(request);
   const call = startNetCall('http', request.method, urlOf(request), httpIsInstrumented) ?? null;
   calls.set(request, call);
   if (!call) return;

@@ -1,7 +1,7 @@
 import { addMissing, endWithError, endWithStatus, parseUrl, type ClientCall } from '../client';
 import { undiciIsInstrumented } from '../instrumented';
 import { listen } from './channels';
-import { netTraceHeaders, startNetCall } from './client';
+import { netOwnsCall, netTraceHeaders, startNetCall } from './client';
 
 // Global fetch and the undici package publish the same channels, on Node 20, 22 and 24 alike:
 // `undici:request:create` (synchronously inside the call, where `request.addHeader` still works), then
@@ -22,6 +22,7 @@ const calls = new WeakMap<object, ClientCall>();
 const statuses = new WeakMap<object, number>();
 
 function onCreate(message: unknown): void {
+  if (!netOwnsCall(undiciIsInstrumented)) return; // a call the build traced, or nothing to record: nothing read
   const { request } = message as { request: UndiciRequest };
   const url = parseUrl(`${String(request.origin)}${String(request.path ?? '/')}`);
   const call = startNetCall('undici', typeof request.method === 'string' ? request.method : undefined, url, undiciIsInstrumented);
