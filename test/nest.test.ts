@@ -1,11 +1,12 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { SpanKind } from '@opentelemetry/api';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tspcBuild } from './helpers/fixture-project';
 import { echoServer } from './helpers/http';
+import { EXPECTED_ROUTE_SITES, EXPECTED_SERVER_SPANS, expectNestRequestsTraced, readSpans, startNestService, stopNestServices } from './helpers/nest-service';
 import { fixturesDir, repoRoot } from './helpers/paths';
 import { run } from './helpers/processes';
 
@@ -14,18 +15,6 @@ import { run } from './helpers/processes';
 // Express (src/main.ts) and on Fastify (src/main-fastify.ts), and its own e2e test (@nestjs/testing + supertest).
 // Built with the plugin, its routes are sites read from the decorators, and each request gets one SERVER span named
 // by the full template Nest matched; built with plain tsc, the same e2e test passes, untraced.
-
-interface ExportedSpan {
-  name: string;
-  kind: SpanKind;
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  scope: string;
-  attributes: Record<string, unknown>;
-  status: { code: SpanStatusCode };
-  events: { name: string; attributes: Record<string, unknown> }[];
-}
 
 const project = join(fixturesDir, 'nest');
 const temp = mkdtempSync(join(tmpdir(), 'autotrace-nest-'));
@@ -36,7 +25,6 @@ type Ran = Awaited<ReturnType<typeof run>>;
 let plain: { build: Ran; check: Ran; e2e: Ran; introspect: Ran };
 let build: Awaited<ReturnType<typeof tspcBuild>>;
 let downstream: Awaited<ReturnType<typeof echoServer>>;
-const services: ChildProcess[] = [];
 
 beforeAll(async () => {
   downstream = await echoServer();
@@ -54,7 +42,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const service of services) service.kill();
+  stopNestServices();
   await downstream?.close();
 });
 
@@ -69,60 +57,10 @@ function e2e(nodeArgs: string[], env: Record<string, string> = {}) {
   });
 }
 
-function readSpans(file: string): ExportedSpan[] {
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as ExportedSpan) : [];
-}
-
-async function spansFor(file: string, count: number): Promise<ExportedSpan[]> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const spans = readSpans(file);
-    if (spans.length >= count || Date.now() > deadline) return spans;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Starts the built service (an entry of dist/) with these node arguments and environment; resolves with its base URL. */
-function startService(entry: string, nodeArgs: string[], env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [...nodeArgs, entry], {
-    cwd: project,
-    env: { ...process.env, PORT: '0', DOWNSTREAM_URL: downstream.url, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  services.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the Nest service did not start:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      const port = /listening (\d+)/.exec(output)?.[1];
-      if (port) {
-        clearTimeout(timer);
-        resolve({ child, base: `http://127.0.0.1:${port}` });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`the Nest service exited (${code}):\n${output}`)));
-  });
+function startService(entry: string, nodeArgs: string[], env: Record<string, string>) {
+  return startNestService(project, entry, nodeArgs, { DOWNSTREAM_URL: downstream.url, ...env });
 }
-
-/** The routes' SERVER spans as [name, status code], in request order: what the service and its e2e test both send. */
-const EXPECTED_SERVER_SPANS = [
-  ['GET /api/cats/:id', 200],
-  ['GET /api/cats/:id/friend', 200],
-  ['POST /api/cats', 201],
-  ['POST /api/cats', 400],
-  ['GET /api/cats/teapot/now', 418],
-  ['GET /api/cats/secret', 403],
-  ['GET /api/cats/secret', 200],
-  ['GET', 404],
-  ['GET /api/v1/dogs/:name', 200],
-  ['GET /health', 200],
-  ['GET /api/edges/broken', 500],
-  ['GET /api/edges/closed', 401],
-  ['GET /api/edges/conflict', 409],
-];
 
 describe('a NestJS service built with the plugin', () => {
   it('builds, and its report lists the controller routes with their templates, the apps and the client calls', () => {
@@ -134,18 +72,7 @@ describe('a NestJS service built with the plugin', () => {
     };
     expect(report.summary).toMatchObject({ coverage: 100, unsupported: 0 });
     const routes = report.sites.filter((site) => site.kind === 'route' && site.framework === 'nest').map((site) => [site.framework, site.method, site.route, `${site.file}:${site.line}`]);
-    expect(routes).toEqual([
-      ['nest', 'GET', '/cats/secret', 'src/cats.controller.ts:12'],
-      ['nest', 'GET', '/cats/:id', 'src/cats.controller.ts:17'],
-      ['nest', 'GET', '/cats/:id/friend', 'src/cats.controller.ts:22'],
-      ['nest', 'POST', '/cats', 'src/cats.controller.ts:28'],
-      ['nest', 'GET', '/cats/teapot/now', 'src/cats.controller.ts:33'],
-      ['nest', 'GET', '/dogs/:name', 'src/dogs.controller.ts:7'],
-      ['nest', 'GET', '/health', 'src/dogs.controller.ts:16'],
-      ['nest', 'GET', '/edges/broken', 'src/edges.controller.ts:38'],
-      ['nest', 'GET', '/edges/closed', 'src/edges.controller.ts:44'],
-      ['nest', 'GET', '/edges/conflict', 'src/edges.controller.ts:50'],
-    ]);
+    expect(routes).toEqual(EXPECTED_ROUTE_SITES.map(([method, route, at]) => ['nest', method, route, `src/${at}`]));
     expect(report.sites.filter((site) => site.kind === 'app').map((site) => `${site.framework} ${site.file}`)).toEqual([
       'nest src/app.e2e-spec.ts',
       'nest src/app.e2e-spec.ts',
@@ -175,68 +102,7 @@ describe('a NestJS service built with the plugin', () => {
     it(`on ${adapter}: one SERVER span per request, named by the full route template, statuses as sent`, async () => {
       const spansFile = join(temp, `${adapter}.jsonl`);
       const { base } = await startService(entry, ['-r', spansPreload], { SPANS_FILE: spansFile });
-      const seenBefore = downstream.seen.length;
-      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-      const callerSpanId = '00f067aa0ba902b7';
-      const one = await fetch(`${base}/api/cats/7`, { headers: { traceparent: `00-${traceId}-${callerSpanId}-01` } });
-      expect(await one.json()).toEqual({ id: '7', owner: 'ok' });
-      expect(await (await fetch(`${base}/api/cats/7/friend`)).json()).toEqual({ id: '7', friend: 'ok' });
-      const post = (name: string) => fetch(`${base}/api/cats`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
-      expect((await post('Tom')).status).toBe(201);
-      expect((await post('')).status).toBe(400);
-      expect((await fetch(`${base}/api/cats/teapot/now`)).status).toBe(418);
-      expect((await fetch(`${base}/api/cats/secret`)).status).toBe(403);
-      expect((await fetch(`${base}/api/cats/secret`, { headers: { 'x-key': 'open' } })).status).toBe(200);
-      expect((await fetch(`${base}/api/nope`)).status).toBe(404);
-      expect(await (await fetch(`${base}/api/v1/dogs/rex`)).json()).toEqual({ name: 'rex' });
-      expect(await (await fetch(`${base}/health`)).json()).toEqual({ ok: true });
-      expect((await fetch(`${base}/api/edges/broken`)).status).toBe(500);
-      expect((await fetch(`${base}/api/edges/closed`)).status).toBe(401);
-      const conflict = await fetch(`${base}/api/edges/conflict`);
-      expect([conflict.status, await conflict.json()]).toEqual([409, { handled: true }]);
-
-      const spans = await spansFor(spansFile, 15);
-      const servers = spans.filter((span) => span.kind === SpanKind.SERVER);
-      expect(servers.map((span) => [span.name, span.attributes['http.response.status_code']])).toEqual(EXPECTED_SERVER_SPANS);
-      expect(servers.map((span) => span.attributes['http.route'])).toEqual(EXPECTED_SERVER_SPANS.map(([name]) => String(name).split(' ')[1]));
-      expect(servers.map((span) => span.attributes['code.function.name'])).toEqual([
-        'CatsController.findOne',
-        'CatsController.friend',
-        'CatsController.create',
-        'CatsController.create',
-        'CatsController.teapot',
-        'CatsController.secret',
-        'CatsController.secret',
-        undefined,
-        'DogsController.find',
-        'HealthController.check',
-        'EdgesController.broken',
-        'EdgesController.closed',
-        'EdgesController.conflict',
-      ]);
-      // 4xx leaves a SERVER span's status unset, 5xx sets error; the exceptions Nest answered with (from the handler,
-      // a pipe, a guard, an interceptor, its 404, one a filter of the user's answered) are events on their spans.
-      expect(servers.map((span) => span.status.code)).toEqual(EXPECTED_SERVER_SPANS.map(([, status]) => (Number(status) >= 500 ? SpanStatusCode.ERROR : SpanStatusCode.UNSET)));
-      const exceptions = servers.map((span) => span.events.filter((event) => event.name === 'exception').map((event) => event.attributes['exception.type']));
-      expect(exceptions).toEqual([
-        [], [], [], ['BadRequestException'], ['HttpException'], ['ForbiddenException'], [], ['NotFoundException'], [], [],
-        ['Error'], ['UnauthorizedException'], ['ConflictException'],
-      ]);
-      // The incoming traceparent is the parent; fetch and HttpService calls are CLIENT children; the downstream joins.
-      expect(servers[0]!.traceId).toBe(traceId);
-      expect(servers[0]!.parentSpanId).toBe(callerSpanId);
-      const clients = spans.filter((span) => span.kind === SpanKind.CLIENT);
-      expect(clients.map((span) => [span.name, span.attributes['http.response.status_code'], span.attributes['code.function.name']])).toEqual([
-        ['GET /owners/{id}', 200, 'CatsService.owner'],
-        ['GET /friends/{id}', 200, 'CatsService.friend'],
-      ]);
-      expect(clients[0]!.parentSpanId).toBe(servers[0]!.spanId);
-      expect(clients[1]!.parentSpanId).toBe(servers[1]!.spanId);
-      const seen = downstream.seen.slice(seenBefore);
-      expect(seen.map((headers) => headers.traceparent)).toEqual([
-        `00-${traceId}-${clients[0]!.spanId}-01`,
-        `00-${servers[1]!.traceId}-${clients[1]!.spanId}-01`,
-      ]);
+      await expectNestRequestsTraced(base, spansFile, downstream);
     }, 120_000);
   }
 
