@@ -1,4 +1,3 @@
-import { DB_SYSTEM_NAME_VALUE_MYSQL } from '@opentelemetry/semantic-conventions';
 import { canRecord } from '../bootstrap';
 import { safely } from '../safe';
 import type { DatastoreSite } from './span';
@@ -19,7 +18,7 @@ interface Queryable {
 }
 
 const driver: SqlDriver = {
-  system: DB_SYSTEM_NAME_VALUE_MYSQL,
+  system: 'mysql', // DB_SYSTEM_NAME_VALUE_MYSQL, written out: the conventions' package loads on the first recorded span
   dialect: 'mysql',
   endpoint,
   // The server's error number (`1146`) as the conventions ask; a connection error has none (error.type then says).

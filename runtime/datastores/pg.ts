@@ -1,4 +1,3 @@
-import { DB_SYSTEM_NAME_VALUE_POSTGRESQL } from '@opentelemetry/semantic-conventions';
 import { canRecord } from '../bootstrap';
 import { safely } from '../safe';
 import type { DatastoreSite } from './span';
@@ -13,7 +12,7 @@ interface Queryable {
 }
 
 const driver: SqlDriver = {
-  system: DB_SYSTEM_NAME_VALUE_POSTGRESQL,
+  system: 'postgresql', // DB_SYSTEM_NAME_VALUE_POSTGRESQL, written out: the conventions' package loads on the first recorded span
   dialect: 'postgresql',
   endpoint,
   // An error the server sent (pg's DatabaseError, with its `severity`) carries its SQLSTATE as `code` (`42P01`); a

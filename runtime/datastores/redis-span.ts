@@ -1,19 +1,9 @@
 import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import {
-  ATTR_DB_NAMESPACE,
-  ATTR_DB_OPERATION_BATCH_SIZE,
-  ATTR_DB_OPERATION_NAME,
-  ATTR_DB_QUERY_TEXT,
-  ATTR_DB_RESPONSE_STATUS_CODE,
-  ATTR_DB_SYSTEM_NAME,
-  ATTR_ERROR_TYPE,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-} from '@opentelemetry/semantic-conventions';
 import { canRecord, currentTracer, ensureBootstrapped } from '../bootstrap';
 import { isThenable, safely } from '../safe';
 import { errorTypeOf } from '../server';
 import { learnSite, siteAttributes, type Site } from '../site';
+import { semconv } from '../semconv';
 
 // The CLIENT span of one Redis command or one batch (pipeline, MULTI), as the database and Redis semantic conventions
 // describe it. Values never reach it: db.query.text is the command and its keys (or `?` for each key when the site
@@ -59,16 +49,16 @@ export function shouldTrace(site: RedisSite | undefined): boolean {
 export function startRedisSpan(operation: RedisOperation, connection: Connection | undefined, site: RedisSite | undefined): Span {
   learnSite(site);
   const attributes: Attributes = {
-    [ATTR_DB_SYSTEM_NAME]: REDIS,
-    [ATTR_DB_OPERATION_NAME]: operation.name,
-    [ATTR_DB_QUERY_TEXT]: operation.text,
+    [semconv().ATTR_DB_SYSTEM_NAME]: REDIS,
+    [semconv().ATTR_DB_OPERATION_NAME]: operation.name,
+    [semconv().ATTR_DB_QUERY_TEXT]: operation.text,
   };
-  if (operation.batchSize !== undefined && operation.batchSize >= 2) attributes[ATTR_DB_OPERATION_BATCH_SIZE] = operation.batchSize;
+  if (operation.batchSize !== undefined && operation.batchSize >= 2) attributes[semconv().ATTR_DB_OPERATION_BATCH_SIZE] = operation.batchSize;
   if (connection) {
-    if (typeof connection.database === 'number') attributes[ATTR_DB_NAMESPACE] = String(connection.database);
+    if (typeof connection.database === 'number') attributes[semconv().ATTR_DB_NAMESPACE] = String(connection.database);
     // Both clients connect to localhost:6379 when their options name no server.
-    attributes[ATTR_SERVER_ADDRESS] = connection.host ?? 'localhost';
-    attributes[ATTR_SERVER_PORT] = connection.port ?? 6379;
+    attributes[semconv().ATTR_SERVER_ADDRESS] = connection.host ?? 'localhost';
+    attributes[semconv().ATTR_SERVER_PORT] = connection.port ?? 6379;
   }
   siteAttributes(site, attributes);
   // Named by the operation alone: the Redis conventions keep the numeric db.namespace out of the name.
@@ -115,8 +105,8 @@ function endRedisSpan(span: Span, error: unknown, failed: boolean): void {
   if (failed) {
     safely(() => {
       const prefix = errorPrefix(error);
-      if (prefix !== undefined) span.setAttribute(ATTR_DB_RESPONSE_STATUS_CODE, prefix);
-      span.setAttribute(ATTR_ERROR_TYPE, prefix ?? errorCode(error) ?? errorTypeOf(error));
+      if (prefix !== undefined) span.setAttribute(semconv().ATTR_DB_RESPONSE_STATUS_CODE, prefix);
+      span.setAttribute(semconv().ATTR_ERROR_TYPE, prefix ?? errorCode(error) ?? errorTypeOf(error));
       span.setStatus({ code: SpanStatusCode.ERROR });
     }, undefined);
   }

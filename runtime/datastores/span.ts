@@ -1,9 +1,9 @@
 import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { ATTR_DB_RESPONSE_STATUS_CODE, ATTR_ERROR_TYPE, ATTR_EXCEPTION_TYPE } from '@opentelemetry/semantic-conventions';
 import { canRecord, currentTracer, ensureBootstrapped } from '../bootstrap';
 import { isThenable, safely } from '../safe';
 import { errorTypeOf } from '../server';
 import { learnSite, siteAttributes, type Site } from '../site';
+import { semconv } from '../semconv';
 
 // The CLIENT span of one datastore call (SQL query, cache command), shared by every datastore wrapper: when to make
 // one, how to name it, how to run the driver's call under it whichever way the driver reports back (a callback, a
@@ -76,10 +76,10 @@ export function endDbCall(call: DbCall, error: unknown, statusCodeOf: StatusCode
   if (error !== undefined && error !== null) {
     safely(() => {
       const code = statusCodeOf(error);
-      if (code !== undefined) call.span.setAttribute(ATTR_DB_RESPONSE_STATUS_CODE, code);
-      call.span.setAttribute(ATTR_ERROR_TYPE, code ?? errorTypeOf(error));
+      if (code !== undefined) call.span.setAttribute(semconv().ATTR_DB_RESPONSE_STATUS_CODE, code);
+      call.span.setAttribute(semconv().ATTR_ERROR_TYPE, code ?? errorTypeOf(error));
       call.span.setStatus({ code: SpanStatusCode.ERROR });
-      call.span.addEvent('exception', { [ATTR_EXCEPTION_TYPE]: errorTypeOf(error) });
+      call.span.addEvent('exception', { [semconv().ATTR_EXCEPTION_TYPE]: errorTypeOf(error) });
     }, undefined);
   }
   safely(() => call.span.end(), undefined);

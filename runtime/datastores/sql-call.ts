@@ -1,17 +1,8 @@
 import type { Attributes } from '@opentelemetry/api';
-import {
-  ATTR_DB_COLLECTION_NAME,
-  ATTR_DB_NAMESPACE,
-  ATTR_DB_OPERATION_NAME,
-  ATTR_DB_QUERY_SUMMARY,
-  ATTR_DB_QUERY_TEXT,
-  ATTR_DB_SYSTEM_NAME,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-} from '@opentelemetry/semantic-conventions';
 import { safely } from '../safe';
 import { dbSpanName, runDbCall, startDbCall, type DatastoreSite, type StatusCodeOf } from './span';
 import { cachedSqlFacts, type SqlDialect, type SqlFacts } from './sql-summary';
+import { semconv } from '../semconv';
 
 // One SQL query through a driver's facade (pg.ts, mysql.ts): its facts (from the build for a literal, else from the
 // run-time summariser), its attributes, its span, and the real call on the real receiver with the same arguments.
@@ -54,14 +45,14 @@ function describe(driver: SqlDriver, site: DatastoreSite | undefined, receiver: 
   const facts = factsOf(driver, site, text);
   let endpoint = endpoints.get(receiver);
   if (!endpoint) endpoints.set(receiver, (endpoint = safely(() => driver.endpoint(receiver), {})));
-  const attributes: Attributes = { [ATTR_DB_SYSTEM_NAME]: driver.system };
-  if (endpoint.namespace) attributes[ATTR_DB_NAMESPACE] = endpoint.namespace;
-  if (facts?.summary) attributes[ATTR_DB_QUERY_SUMMARY] = facts.summary;
-  if (facts?.operation) attributes[ATTR_DB_OPERATION_NAME] = facts.operation;
-  if (facts?.collection) attributes[ATTR_DB_COLLECTION_NAME] = facts.collection;
-  if (facts?.text) attributes[ATTR_DB_QUERY_TEXT] = facts.text;
-  if (endpoint.address) attributes[ATTR_SERVER_ADDRESS] = endpoint.address;
-  if (endpoint.port !== undefined) attributes[ATTR_SERVER_PORT] = endpoint.port;
+  const attributes: Attributes = { [semconv().ATTR_DB_SYSTEM_NAME]: driver.system };
+  if (endpoint.namespace) attributes[semconv().ATTR_DB_NAMESPACE] = endpoint.namespace;
+  if (facts?.summary) attributes[semconv().ATTR_DB_QUERY_SUMMARY] = facts.summary;
+  if (facts?.operation) attributes[semconv().ATTR_DB_OPERATION_NAME] = facts.operation;
+  if (facts?.collection) attributes[semconv().ATTR_DB_COLLECTION_NAME] = facts.collection;
+  if (facts?.text) attributes[semconv().ATTR_DB_QUERY_TEXT] = facts.text;
+  if (endpoint.address) attributes[semconv().ATTR_SERVER_ADDRESS] = endpoint.address;
+  if (endpoint.port !== undefined) attributes[semconv().ATTR_SERVER_PORT] = endpoint.port;
   const name = dbSpanName(facts?.summary, facts?.operation, facts?.collection ?? endpoint.namespace, driver.system);
   return { name, attributes };
 }

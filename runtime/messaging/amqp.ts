@@ -1,5 +1,4 @@
 import { context, SpanKind, type Attributes, type TextMapGetter } from '@opentelemetry/api';
-import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
 import { addMissing } from '../client';
 import { keepShape, safely } from '../safe';
 import type { Site } from '../site';
@@ -17,6 +16,7 @@ import {
   MESSAGING_SYSTEM_VALUE_RABBITMQ,
 } from './semconv';
 import { endHopWithError, extractFrom, injectInto, runInHop, startReceivingHop, startSendingHop, type Hop } from './span';
+import { semconv } from '../semconv';
 
 // RabbitMQ through amqplib (the promise API and `amqplib/callback_api`, plain and confirm channels). Emitted code
 // calls `__autotrace.amqpChannel(site, channel).publish(…)`: the facade makes the PRODUCER span, calls the real
@@ -197,6 +197,6 @@ function startConsumerHop(channel: ChannelLike, queue: string, message: AmqpMess
 /** The broker's address, from the channel's connection socket. */
 function serverAttributes(channel: ChannelLike, attributes: Attributes): void {
   const stream = channel.connection?.stream;
-  if (typeof stream?.remoteAddress === 'string') attributes[ATTR_SERVER_ADDRESS] = stream.remoteAddress;
-  if (typeof stream?.remotePort === 'number') attributes[ATTR_SERVER_PORT] = stream.remotePort;
+  if (typeof stream?.remoteAddress === 'string') attributes[semconv().ATTR_SERVER_ADDRESS] = stream.remoteAddress;
+  if (typeof stream?.remotePort === 'number') attributes[semconv().ATTR_SERVER_PORT] = stream.remotePort;
 }

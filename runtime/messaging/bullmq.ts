@@ -1,17 +1,8 @@
 import { context, SpanKind, type Attributes } from '@opentelemetry/api';
-import {
-  ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
-  ATTR_MESSAGING_DESTINATION_NAME,
-  ATTR_MESSAGING_MESSAGE_ID,
-  ATTR_MESSAGING_OPERATION_NAME,
-  ATTR_MESSAGING_OPERATION_TYPE,
-  ATTR_MESSAGING_SYSTEM,
-  MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
-  MESSAGING_OPERATION_TYPE_VALUE_SEND,
-} from '@opentelemetry/semantic-conventions/incubating';
 import { isThenable, keepShape, safely } from '../safe';
 import type { Site } from '../site';
 import { endHopWithError, extractFrom, injectInto, startReceivingHop, startSendingHop, type Hop } from './span';
+import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT, ATTR_MESSAGING_DESTINATION_NAME, ATTR_MESSAGING_MESSAGE_ID, ATTR_MESSAGING_OPERATION_NAME, ATTR_MESSAGING_OPERATION_TYPE, ATTR_MESSAGING_SYSTEM, MESSAGING_OPERATION_TYPE_VALUE_PROCESS, MESSAGING_OPERATION_TYPE_VALUE_SEND } from './semconv';
 
 // BullMQ (Redis job queues). Emitted code calls `__autotrace.bullmq(site, queue).add(name, data, opts)` (also
 // `addBulk`, and `add`/`addBulk` of a FlowProducer): a PRODUCER span per call, and the trace context written into

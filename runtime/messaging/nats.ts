@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { context, SpanKind, type Attributes, type TextMapGetter } from '@opentelemetry/api';
-import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
 import { addMissing } from '../client';
 import { keepShape, safely } from '../safe';
 import type { Site } from '../site';
@@ -18,6 +17,7 @@ import {
   MESSAGING_SYSTEM_VALUE_NATS,
 } from './semconv';
 import { endHopWhenSettled, endHopWithError, extractFrom, injectInto, runInHop, startReceivingHop, startSendingHop, type Hop } from './span';
+import { semconv } from '../semconv';
 
 // NATS through the `nats` v2 client. Emitted code calls `__autotrace.natsConnection(site, nc).publish(…)`: the facade
 // makes a PRODUCER span for `publish`, a CLIENT span for `request` (ended by the reply), and for `subscribe` one
@@ -307,6 +307,6 @@ function serverAttributes(connection: ConnectionLike, attributes: Attributes): v
   if (typeof server !== 'string') return;
   const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(server);
   if (!match) return;
-  attributes[ATTR_SERVER_ADDRESS] = match[1]!;
-  attributes[ATTR_SERVER_PORT] = Number(match[2]);
+  attributes[semconv().ATTR_SERVER_ADDRESS] = match[1]!;
+  attributes[semconv().ATTR_SERVER_PORT] = Number(match[2]);
 }

@@ -20,3 +20,11 @@ export const MESSAGING_SYSTEM_VALUE_RABBITMQ = 'rabbitmq' as const;
 
 /** The conventions list no `messaging.system` value for NATS yet; its own name, lower-case, as the others are. */
 export const MESSAGING_SYSTEM_VALUE_NATS = 'nats';
+export const ATTR_MESSAGING_BATCH_MESSAGE_COUNT = 'messaging.batch.message_count' as const;
+
+// The rpc attributes, likewise still in development (test/messaging-recognition.test.ts holds them equal too).
+export const ATTR_RPC_GRPC_STATUS_CODE = 'rpc.grpc.status_code' as const;
+export const ATTR_RPC_METHOD = 'rpc.method' as const;
+export const ATTR_RPC_SERVICE = 'rpc.service' as const;
+export const ATTR_RPC_SYSTEM = 'rpc.system' as const;
+export const RPC_SYSTEM_VALUE_GRPC = 'grpc' as const;

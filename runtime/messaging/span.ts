@@ -13,11 +13,11 @@ import {
   type TextMapGetter,
   type TextMapSetter,
 } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import { canRecord, currentTracer, ensureBootstrapped } from '../bootstrap';
 import { isThenable, safely } from '../safe';
 import { errorTypeOf } from '../server';
 import { learnSite, siteAttributes, type Site } from '../site';
+import { semconv } from '../semconv';
 
 // What every broker and RPC wrapper shares: a span for the hop on each side, and the trace context carried in the
 // message or call metadata (W3C trace context and baggage, through whatever propagator the app registered). Without
@@ -94,7 +94,7 @@ export function endHopWithError(hop: Hop, error: unknown): void {
     if (!hop.span.isRecording()) return;
     hop.span.recordException(error instanceof Error ? error : String(error));
     hop.span.setStatus({ code: SpanStatusCode.ERROR, ...(error instanceof Error ? { message: error.message } : {}) });
-    hop.span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(error));
+    hop.span.setAttribute(semconv().ATTR_ERROR_TYPE, errorTypeOf(error));
   }, undefined);
   safely(() => hop.span.end(), undefined);
 }

@@ -1,15 +1,9 @@
 import { context, SpanKind, SpanStatusCode, type Attributes, type TextMapGetter } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
-import {
-  ATTR_RPC_GRPC_STATUS_CODE,
-  ATTR_RPC_METHOD,
-  ATTR_RPC_SERVICE,
-  ATTR_RPC_SYSTEM,
-  RPC_SYSTEM_VALUE_GRPC,
-} from '@opentelemetry/semantic-conventions/incubating';
 import { endHopWithError, extractFrom, injectInto, startReceivingHop, startSendingHop, type Hop } from '../messaging/span';
 import { keepShape, safely } from '../safe';
 import type { Site } from '../site';
+import { semconv } from '../semconv';
+import { ATTR_RPC_GRPC_STATUS_CODE, ATTR_RPC_METHOD, ATTR_RPC_SERVICE, ATTR_RPC_SYSTEM, RPC_SYSTEM_VALUE_GRPC } from '../messaging/semconv';
 
 // gRPC (@grpc/grpc-js). Clients: emitted code gives a client's constructor its options through
 // `__autotrace.grpcClientOptions(options, site)`, which returns a copy with one more interceptor in front of the
@@ -73,8 +67,8 @@ function targetAttributes(target: unknown, attributes: Attributes): void {
   const first = rest.split(',')[0]!;
   const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(first) ?? /^([^:]+)(?::(\d+))?$/.exec(first);
   if (!match) return;
-  attributes[ATTR_SERVER_ADDRESS] = match[1]!;
-  if (match[2] !== undefined) attributes[ATTR_SERVER_PORT] = Number(match[2]);
+  attributes[semconv().ATTR_SERVER_ADDRESS] = match[1]!;
+  if (match[2] !== undefined) attributes[semconv().ATTR_SERVER_PORT] = Number(match[2]);
 }
 
 function statusCodeOf(error: unknown): number {
@@ -90,7 +84,7 @@ function endWithStatus(hop: Hop, code: number, isError: boolean, message: unknow
     if (isError) {
       if (error !== undefined) span.recordException(error instanceof Error ? error : String(error));
       span.setStatus({ code: SpanStatusCode.ERROR, ...(typeof message === 'string' && message ? { message } : {}) });
-      span.setAttribute(ATTR_ERROR_TYPE, String(code));
+      span.setAttribute(semconv().ATTR_ERROR_TYPE, String(code));
     }
   }
   span.end();
