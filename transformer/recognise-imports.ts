@@ -10,6 +10,7 @@ import {
   GLOBAL_CLIENT_RULES,
   MODULE_KINDS,
   REGISTRATION_RULES,
+  TRACED_MODULES,
   VALUE_KINDS,
   type AppFactoryRule,
   type ClientCallRule,
@@ -31,8 +32,16 @@ export function mayTrackImports(ts_: typeof ts, file: ts.SourceFile): boolean {
   return file.text.includes('fetch') || hasSourceAnnotations(file) || mayReach(file.text, file.fileName, SITE_WORDS);
 }
 
-/** Words one of which a module with a site, or a project module handing it a traced value, must contain. */
-export const SITE_WORDS = /fetch|express|fastify|koa|hono|http|axios|undici|amqplib|nats|bullmq|grpc|\bpg\b|mysql2|redis/;
+/**
+ * Words one of which a module with a site, or a project module handing it a traced value, must contain: the global
+ * fetch, or the name of a module the rule table traces (a short name only as a whole word: `pg`, not `jpg`).
+ */
+const SITE_WORDS = new RegExp(
+  ['fetch', ...new Set([...Object.keys(TRACED_MODULES), ...Object.keys(MODULE_KINDS)])]
+    .map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
+    .map((name) => (name.length <= 3 ? `\\b${name}\\b` : name))
+    .join('|'),
+);
 
 // The untraced packages whose imports are black boxes (transformer/unsupported.ts: UNTRACED_PACKAGES).
 const UNTRACED_WORDS = /nestjs|kafkajs|got|superagent|needle|request|\bky\b/;

@@ -1,9 +1,10 @@
-import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { canRecord, currentTracer, ensureBootstrapped } from '../bootstrap';
 import { isThenable, safely } from '../safe';
 import { errorTypeOf } from '../server';
 import { learnSite, siteAttributes, type Site } from '../site';
 import { semconv } from '../semconv';
+import { inScope } from './span';
 
 // The CLIENT span of one Redis command or one batch (pipeline, MULTI), as the database and Redis semantic conventions
 // describe it. Values never reach it: db.query.text is the command and its keys (or `?` for each key when the site
@@ -41,9 +42,7 @@ const REDIS = 'redis';
 export function shouldTrace(site: RedisSite | undefined): boolean {
   ensureBootstrapped();
   if (!canRecord()) return false;
-  if (site?.rootSpans === true) return true;
-  const active = trace.getSpan(context.active());
-  return active !== undefined && isSpanContextValid(active.spanContext());
+  return inScope(site, context.active());
 }
 
 export function startRedisSpan(operation: RedisOperation, connection: Connection | undefined, site: RedisSite | undefined): Span {

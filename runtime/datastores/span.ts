@@ -41,16 +41,20 @@ export function startDbCall(site: DatastoreSite | undefined, describe: () => { n
   ensureBootstrapped();
   learnSite(site);
   const parent = context.active();
-  if (site?.rootSpans !== true) {
-    const active = trace.getSpanContext(parent);
-    if (!active || !isSpanContextValid(active)) return undefined;
-  }
+  if (!inScope(site, parent)) return undefined;
   return safely(() => {
     const { name, attributes } = describe();
     siteAttributes(site, attributes);
     const span = currentTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
     return { span, context: trace.setSpan(parent, span), parent };
   }, undefined);
+}
+
+/** Whether a datastore call here gets a span: inside a trace in progress, or anywhere when the site asks for root spans. */
+export function inScope(site: { readonly rootSpans?: boolean } | undefined, parent: Context): boolean {
+  if (site?.rootSpans === true) return true;
+  const active = trace.getSpanContext(parent);
+  return active !== undefined && isSpanContextValid(active);
 }
 
 /**
