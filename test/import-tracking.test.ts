@@ -223,3 +223,34 @@ export class Users {
     }
   });
 });
+
+describe('in a build, import tracking reads the project\'s modules from the program', () => {
+  it('follows a module the program holds even where no file is on disk', () => {
+    // Both modules exist only in the compiler host: following `./server` can only have come from the program.
+    const root = '/virtual-project';
+    const files: Record<string, string> = {
+      [`${root}/src/server.ts`]: `declare const require: (name: string) => any;\nconst express = require('express');\nexport const app = express();\n`,
+      [`${root}/src/routes.ts`]: `import { app } from './server';\napp.get('/users/:id', (req: any, res: any) => res.end());\n`,
+    };
+    const options: import('typescript').CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, strict: true, types: [], rootDir: `${root}/src`, outDir: `${root}/out` };
+    const host = ts.createCompilerHost(options);
+    const readFile = host.readFile.bind(host);
+    const getSourceFile = host.getSourceFile.bind(host);
+    host.fileExists = (name) => name in files || ts.sys.fileExists(name);
+    host.readFile = (name) => files[name] ?? readFile(name);
+    host.getSourceFile = (name, target, ...rest) => (name in files ? ts.createSourceFile(name, files[name]!, target) : getSourceFile(name, target, ...rest));
+    const program = ts.createProgram({ rootNames: Object.keys(files), options, host });
+    const { createTransformers } = requireFromRepo('./dist/transformer/index.js') as typeof import('../transformer/index');
+    const records: { file: string; line: number; kind: string; status: string }[] = [];
+    const transformers = createTransformers(program, { quiet: true, report: false }, ts, {
+      onReport: (report) => records.push(...(report.sites as unknown as typeof records)),
+    });
+    const outputs = new Map<string, string>();
+    program.emit(undefined, (name, text) => outputs.set(name.slice(name.lastIndexOf('/') + 1), text), undefined, false, transformers);
+    expect(records.filter((r) => r.status === 'instrumented').map((r) => `${r.file.replace(/.*virtual-project\//, '')}:${r.line} ${r.kind}`).sort()).toEqual([
+      'src/routes.ts:2 route',
+      'src/server.ts:3 app',
+    ]);
+    expect(outputs.get('routes.js')).toContain('__autotrace.expressRoute(');
+  });
+});

@@ -20,6 +20,7 @@ import { writtenAsCommonJs } from './imports';
 import { packageNameOf } from './packages';
 import { describeController } from './nest';
 import { locate } from './sites';
+import { heldBy } from './sibling-modules';
 import type { Core, SourcePosition } from './core-types';
 
 export { typedRecogniser, type Core, type SourcePosition } from './core-types';
@@ -114,6 +115,7 @@ export function createSourceFileTransformer(core: Core): ts.TransformerFactory<t
 export function planOf(core: Core, file: ts.SourceFile): FilePlan {
   let plan = core.plans.get(file);
   if (!plan) {
+    if (core.program) heldBy(core.program, file);
     plan = planFromEarlierProgram(core, file) ?? planFile(core, file);
     core.plans.set(file, plan);
     if (core.program) earlierPlans.set(file, { plan, program: core.program, optionsKey: optionsKeyOf(core) });

@@ -143,7 +143,7 @@ function createOrigins(ts_: typeof ts, file: ts.SourceFile): Origins {
   const bindingFlow = (binding: ModuleBinding): Flow | undefined => {
     if (binding.typeOnly) return undefined;
     if (binding.module.startsWith('.')) {
-      const sibling = siblingModule(ts_, file.fileName, binding.module);
+      const sibling = siblingModule(ts_, file, binding.module);
       if (!sibling || binding.imported === '(interop)' || binding.imported === '*') return undefined;
       return originsOf(ts_, sibling).exportFlow(binding.imported);
     }
@@ -178,7 +178,7 @@ function createOrigins(ts_: typeof ts, file: ts.SourceFile): Origins {
 
   const bindingTypeKind = (module: string, name: string): string | undefined => {
     if (!module.startsWith('.')) return MODULE_KINDS[moduleName(module)]?.types?.[name];
-    const sibling = siblingModule(ts_, file.fileName, module);
+    const sibling = siblingModule(ts_, file, module);
     return sibling && originsOf(ts_, sibling).exportTypeKind(name);
   };
 
@@ -266,7 +266,7 @@ function createOrigins(ts_: typeof ts, file: ts.SourceFile): Origins {
           return bindingFlow({ module: binding.module, imported: member });
         }
         if (binding && binding.imported === '*' && binding.module.startsWith('.')) {
-          const sibling = siblingModule(ts_, file.fileName, binding.module);
+          const sibling = siblingModule(ts_, file, binding.module);
           return sibling && originsOf(ts_, sibling).exportFlow(member);
         }
         if (node.expression.text === 'globalThis' && !declarationsOf(node.expression) && member === 'fetch') return { kind: GLOBAL_FETCH, certain: true };

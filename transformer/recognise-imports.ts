@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
 import { moduleBindings, moduleName } from './imports';
 import { hasSourceAnnotations, originsOf } from './origins';
-import { mayReach } from './sibling-modules';
+import { fileMayReach, mayReach } from './sibling-modules';
 import type { ClientInstanceMatch, RegistrationMatch } from './recognise';
 import {
   APP_FACTORY_RULES,
@@ -29,7 +29,7 @@ import type { UnsupportedMatch } from './unsupported';
  */
 export function mayTrackImports(ts_: typeof ts, file: ts.SourceFile): boolean {
   for (const binding of moduleBindings(ts_, file).values()) if (MODULE_KINDS[moduleName(binding.module)]) return true;
-  return file.text.includes('fetch') || hasSourceAnnotations(file) || mayReach(file.text, file.fileName, SITE_WORDS);
+  return file.text.includes('fetch') || hasSourceAnnotations(file) || fileMayReach(file, SITE_WORDS);
 }
 
 /**

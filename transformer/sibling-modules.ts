@@ -5,7 +5,8 @@ import { dirname, resolve } from 'node:path';
 // The project's own modules a file imports (`./lib/app`), read from disk and parsed, so that import tracking can
 // follow a value exported by one module and used in another (`export const api = axios.create()`). Only relative
 // specifiers: packages are known by the rule table, never by reading them. A module that cannot be found or read is
-// simply not followed.
+// simply not followed. In a build, the program already holds those modules parsed: they are taken from it, and the
+// disk is read only for a module the program does not hold (a bundler's or a loader's file, which has no program).
 
 const CANDIDATE_SUFFIXES = ['', '.ts', '.tsx', '.mts', '.cts', '.d.ts', '.js', '.jsx', '.mjs', '.cjs', '/index.ts', '/index.tsx', '/index.d.ts', '/index.js', '/index.mjs', '/index.cjs'];
 
@@ -17,9 +18,32 @@ interface Parsed {
 
 const parsed = new Map<string, Parsed>();
 
-export function siblingModule(ts_: typeof ts, fromFile: string, specifier: string): ts.SourceFile | undefined {
-  const path = siblingPath(fromFile, specifier);
+// The program each file being planned came from (set by the core before it plans a file), so that following an
+// import asks the program, not the disk. A module found there belongs to the same program.
+const programOf = new WeakMap<ts.SourceFile, ts.Program>();
+
+export function heldBy(program: ts.Program, file: ts.SourceFile): void {
+  programOf.set(file, program);
+}
+
+export function siblingModule(ts_: typeof ts, from: ts.SourceFile, specifier: string): ts.SourceFile | undefined {
+  const program = programOf.get(from);
+  const held = program && heldSibling(program, from.fileName, specifier);
+  if (held) {
+    programOf.set(held, program!);
+    return held;
+  }
+  const path = siblingPath(from.fileName, specifier);
   return path === undefined ? undefined : read(ts_, path);
+}
+
+/** The module a relative specifier names among the program's files, tried in the order the disk would be. */
+function heldSibling(program: ts.Program, fromFile: string, specifier: string): ts.SourceFile | undefined {
+  for (const path of candidatePaths(fromFile, specifier)) {
+    const file = path === fromFile ? undefined : program.getSourceFile(path);
+    if (file) return file;
+  }
+  return undefined;
 }
 
 function read(ts_: typeof ts, path: string): ts.SourceFile | undefined {
@@ -48,22 +72,31 @@ const RELATIVE_SPECIFIER = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*)['"]
  * (`words`): a text test, so a module with nothing to trace costs no parse. A site can sit in a module that names no
  * framework itself (`sharedApp.get(…)` on an app another module made).
  */
-export function mayReach(text: string, fileName: string, words: RegExp, hops = 2): boolean {
+export function mayReach(text: string, fileName: string, words: RegExp, hops = 2, program?: ts.Program): boolean {
   if (words.test(text)) return true;
   if (hops === 0) return false;
   for (const match of text.matchAll(RELATIVE_SPECIFIER)) {
-    const path = siblingPath(fileName, match[1]!);
-    const sibling = path && readText(path);
-    if (sibling !== undefined && mayReach(sibling, path!, words, hops - 1)) return true;
+    const held = program && heldSibling(program, fileName, match[1]!);
+    const path = held ? held.fileName : siblingPath(fileName, match[1]!);
+    const sibling = held ? held.text : path && readText(path);
+    if (sibling !== undefined && mayReach(sibling, path!, words, hops - 1, program)) return true;
   }
   return false;
 }
 
-function siblingPath(fromFile: string, specifier: string): string | undefined {
+/** Whether a file mentions what a site needs, or a project module it imports does (its program's, when it has one). */
+export function fileMayReach(file: ts.SourceFile, words: RegExp): boolean {
+  return mayReach(file.text, file.fileName, words, 2, programOf.get(file));
+}
+
+function candidatePaths(fromFile: string, specifier: string): string[] {
   const base = resolve(dirname(fromFile), specifier);
   const compiled = /\.([mc]?)js$/.exec(base);
-  const candidates = compiled ? [base.slice(0, -compiled[0].length) + `.${compiled[1]}ts`, base] : CANDIDATE_SUFFIXES.map((suffix) => base + suffix);
-  return candidates.find((path) => path !== fromFile && isFile(path));
+  return compiled ? [base.slice(0, -compiled[0].length) + `.${compiled[1]}ts`, base] : CANDIDATE_SUFFIXES.map((suffix) => base + suffix);
+}
+
+function siblingPath(fromFile: string, specifier: string): string | undefined {
+  return candidatePaths(fromFile, specifier).find((path) => path !== fromFile && isFile(path));
 }
 
 function isFile(path: string): boolean {
