@@ -15,6 +15,7 @@ const step = (args, options = {}) => execFileSync(process.execPath, args, { cwd:
 if (!cli.includes('--no-fixture-build')) step([join(repo, 'bench', 'build.mjs')]);
 step([join(repo, 'bench', 'build-large.mjs')]);
 step([join(repo, 'bench', 'startup.mjs')]);
+step([join(repo, 'bench', 'runtime-load.mjs')]);
 step([join(repo, 'bench', 'matrix', 'run.mjs'), ...load]);
 const node22 = join(repo, 'compat', 'ts6', 'node_modules', 'node', 'bin', 'node');
 if (existsSync(node22)) step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node22, ...load]);
