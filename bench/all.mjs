@@ -9,6 +9,8 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 // `npm run bench -- --requests N`: fewer requests per round for the matrix and the net benchmark (a loaded machine).
 const cli = process.argv.slice(2);
 const load = cli.includes('--requests') ? ['--requests', cli[cli.indexOf('--requests') + 1]] : [];
+// Startup differences of a few ms need more tries than the matrix's default five.
+const startups = ['--startups', '11'];
 const step = (args, options = {}) => execFileSync(process.execPath, args, { cwd: repo, stdio: 'inherit', ...options });
 
 // `--no-fixture-build`: leaves out the emit benchmark on the fixtures (not among the targets; minutes on a loaded machine).
@@ -16,17 +18,18 @@ if (!cli.includes('--no-fixture-build')) step([join(repo, 'bench', 'build.mjs')]
 step([join(repo, 'bench', 'build-large.mjs')]);
 step([join(repo, 'bench', 'startup.mjs')]);
 step([join(repo, 'bench', 'runtime-load.mjs')]);
-step([join(repo, 'bench', 'matrix', 'run.mjs'), ...load]);
+step([join(repo, 'bench', 'matrix', 'run.mjs'), ...startups, ...load]);
 const node22 = join(repo, 'compat', 'ts6', 'node_modules', 'node', 'bin', 'node');
-if (existsSync(node22)) step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node22, ...load]);
+if (existsSync(node22)) step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node22, ...startups, ...load]);
 const node24 = join(repo, 'bench', 'node24', 'node_modules', 'node', 'bin', 'node');
 if (!existsSync(node24)) execFileSync('npm', ['ci', '--prefix', join(repo, 'bench', 'node24'), '--no-audit', '--no-fund'], { stdio: 'inherit' });
-step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node24, ...load]);
+step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node24, ...startups, ...load]);
 step([join(repo, 'bench', 'net.mjs'), '--rounds', '5', ...load]);
 step([join(repo, 'bench', 'net.mjs'), '--node', node24, '--rounds', '5', ...load]);
-// Heap after GC under a fault load, traced against untraced (a shorter run than `npm run faults`).
+// Heap after GC under the fault load (`npm run faults`: 20,000 requests), traced against untraced; 2,000 when
+// `--requests` asks for a lighter run.
 try {
-  step([join(repo, 'test', 'scale', 'faults.mjs'), '--requests', '2000']);
+  step([join(repo, 'test', 'scale', 'faults.mjs'), '--requests', load.length > 0 ? '2000' : '20000']);
 } catch {
   console.log('faults: the fault-load run failed (see above)');
 }
