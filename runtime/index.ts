@@ -9,7 +9,8 @@
 // - Each is typed as the area's own function, so the names and signatures in the .d.ts stay the area's.
 // - Where the area's function has fixed parameters they are passed on by name; where it takes the rest of the call
 //   (fetch, undiciFetch, httpRequest) `arguments` is passed on as it came, so the real client sees the same number
-//   of arguments. Neither allocates an array per call.
+//   of arguments (the named leading parameters only keep each function's `length`). Neither builds an array per
+//   call once optimised.
 
 import type * as AmqpArea from './messaging/amqp';
 import type * as AxiosArea from './axios';
@@ -72,9 +73,9 @@ export const nestApp: typeof NestArea.nestApp = function (app, site) { return ne
 export const nestRoute: typeof NestArea.nestRoute = function (controller, site) { return nest().nestRoute(controller, site); };
 export const nestHttp: typeof NestHttpArea.nestHttp = function (site, service) { return nestHttpArea().nestHttp(site, service); };
 export const axios: typeof AxiosArea.axios = function (site, instance) { return axiosArea().axios(site, instance); };
-export const fetch: typeof FetchArea.fetch = function () { return Reflect.apply(fetchArea().fetch, undefined, arguments); };
-export const undiciFetch: typeof FetchArea.undiciFetch = function () { return Reflect.apply(fetchArea().undiciFetch, undefined, arguments); };
-export const httpRequest: typeof HttpClientArea.httpRequest = function () { return Reflect.apply(httpClient().httpRequest, undefined, arguments); };
+export const fetch: typeof FetchArea.fetch = function (_site) { return Reflect.apply(fetchArea().fetch, undefined, arguments); };
+export const undiciFetch: typeof FetchArea.undiciFetch = function (_site, _impl) { return Reflect.apply(fetchArea().undiciFetch, undefined, arguments); };
+export const httpRequest: typeof HttpClientArea.httpRequest = function (_site, _impl) { return Reflect.apply(httpClient().httpRequest, undefined, arguments); };
 export const undiciRequest: typeof UndiciArea.undiciRequest = function (site, impl, url, options) { return undici().undiciRequest(site, impl, url, options); };
 export const amqpChannel: typeof AmqpArea.amqpChannel = function (site, channel) { return amqp().amqpChannel(site, channel); };
 export const natsConnection: typeof NatsArea.natsConnection = function (site, connection) { return nats().natsConnection(site, connection); };

@@ -71,8 +71,8 @@ describe('the runtime package', () => {
     'nest.js': 'rt.nestApp(given)',
     'axios.js': 'rt.axios(undefined, given)',
     'nest-http.js': 'rt.nestHttp(undefined, given)',
-    'fetch.js': 'rt.undiciFetch(undefined, () => given, "http://127.0.0.1:9/")',
-    'http-client.js': 'rt.httpRequest(undefined, () => given, "http://127.0.0.1:9/")',
+    'fetch.js': 'rt.undiciFetch(undefined, counted, "http://127.0.0.1:9/")',
+    'http-client.js': 'rt.httpRequest(undefined, counted, "http://127.0.0.1:9/", () => {})',
     'undici.js': 'rt.undiciRequest(undefined, () => given, "http://127.0.0.1:9/")',
     'messaging/amqp.js': 'rt.amqpChannel(undefined, given)',
     'messaging/nats.js': 'rt.natsConnection(undefined, given)',
@@ -90,6 +90,9 @@ describe('the runtime package', () => {
       const runtimeFiles = ${runtimeFiles};
       const loaded = { startup: runtimeFiles(), net: globalThis[Symbol.for('autotrace.net')] === true };
       const given = {};
+      // The real client gets the arguments the call was written with, no more (a stub counts them).
+      const counted = function () { loaded.arity.push(arguments.length); return given; };
+      loaded.arity = [];
       for (const [file, call] of ${JSON.stringify(Object.entries(AREA_CALLS))}) {
         if (eval(call) === undefined) throw new Error(call + ' returned nothing');
         loaded[file] = runtimeFiles();
@@ -97,8 +100,9 @@ describe('the runtime package', () => {
       console.log(JSON.stringify(loaded));`;
     const result = spawnSync(process.execPath, ['-e', probe], { cwd: repoRoot, encoding: 'utf8' });
     expect(result.stderr).toBe('');
-    const loaded = JSON.parse(result.stdout) as Record<string, string[]> & { startup: string[]; net: boolean };
+    const loaded = JSON.parse(result.stdout) as Record<string, string[]> & { startup: string[]; net: boolean; arity: number[] };
     expect(loaded.net).toBe(true);
+    expect(loaded.arity).toEqual([1, 2]);
     expect(loaded.startup).toContain('net/index.js');
     expect(loaded.startup.filter((file) => file in AREA_CALLS)).toEqual([]);
     for (const file of Object.keys(AREA_CALLS)) expect(loaded[file], file).toContain(file);
