@@ -61,6 +61,92 @@ describe('the runtime package', () => {
     }
   });
 
+  // One export of each area of the runtime, with arguments it leaves alone, and the file it lives in (dist/runtime/).
+  const AREA_CALLS: Record<string, string> = {
+    'express.js': 'rt.expressApp(given)',
+    'fastify.js': 'rt.fastifyApp(given)',
+    'hono.js': 'rt.honoApp(given)',
+    'koa.js': 'rt.koaApp(given)',
+    'node-http.js': 'rt.httpHandler(given)',
+    'nest.js': 'rt.nestApp(given)',
+    'axios.js': 'rt.axios(undefined, given)',
+    'nest-http.js': 'rt.nestHttp(undefined, given)',
+    'fetch.js': 'rt.undiciFetch(undefined, counted, "http://127.0.0.1:9/")',
+    'http-client.js': 'rt.httpRequest(undefined, counted, "http://127.0.0.1:9/", () => {})',
+    'undici.js': 'rt.undiciRequest(undefined, () => given, "http://127.0.0.1:9/")',
+    'messaging/amqp.js': 'rt.amqpChannel(undefined, given)',
+    'messaging/nats.js': 'rt.natsConnection(undefined, given)',
+    'messaging/bullmq.js': 'rt.bullmqProcessor(given)',
+    'rpc/grpc.js': 'rt.grpcClientOptions(given)',
+    'datastores/pg.js': 'rt.pg(undefined, given)',
+    'datastores/mysql.js': 'rt.mysql(undefined, given)',
+    'datastores/redis.js': 'rt.ioredis(undefined, given)',
+  };
+  const runtimeFiles = `() => Object.keys(require.cache).map((f) => f.replace(/\\\\/g, '/')).filter((f) => f.includes('/dist/runtime/')).map((f) => f.split('/dist/runtime/')[1])`;
+
+  it('loads an area of the runtime on the first call of one of its exports, and none at startup; the net starts at once', () => {
+    const probe = `
+      const rt = require('autotrace/runtime');
+      const runtimeFiles = ${runtimeFiles};
+      const loaded = { startup: runtimeFiles(), net: globalThis[Symbol.for('autotrace.net')] === true };
+      const given = {};
+      // The real client gets the arguments the call was written with, no more (a stub counts them).
+      const counted = function () { loaded.arity.push(arguments.length); return given; };
+      loaded.arity = [];
+      for (const [file, call] of ${JSON.stringify(Object.entries(AREA_CALLS))}) {
+        if (eval(call) === undefined) throw new Error(call + ' returned nothing');
+        loaded[file] = runtimeFiles();
+      }
+      console.log(JSON.stringify(loaded));`;
+    const result = spawnSync(process.execPath, ['-e', probe], { cwd: repoRoot, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    const loaded = JSON.parse(result.stdout) as Record<string, string[]> & { startup: string[]; net: boolean; arity: number[] };
+    expect(loaded.net).toBe(true);
+    expect(loaded.arity).toEqual([1, 2]);
+    expect(loaded.startup).toContain('net/index.js');
+    expect(loaded.startup.filter((file) => file in AREA_CALLS)).toEqual([]);
+    for (const file of Object.keys(AREA_CALLS)) expect(loaded[file], file).toContain(file);
+    // Express's area brings only what it needs: no broker, RPC or datastore code, no other framework.
+    expect(loaded['express.js']!.filter((file) => file in AREA_CALLS)).toEqual(['express.js']);
+  });
+
+  it('gives ESM every export the rule table names, as a function, without loading an area', () => {
+    // Every runtime name a rule can emit (RuntimeExport): wrapWith, callThrough, callInstead, wherever they appear.
+    const rules = requireFromRepo(join(repoRoot, 'dist', 'transformer', 'rules', 'index.js')) as Record<string, unknown>;
+    const names = new Set<string>();
+    const collect = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(collect);
+      else if (value !== null && typeof value === 'object') {
+        for (const [key, inner] of Object.entries(value)) {
+          if (['wrapWith', 'callThrough', 'callInstead'].includes(key) && typeof inner === 'string') names.add(inner);
+          else collect(inner);
+        }
+      }
+    };
+    collect(rules);
+    expect(names.size).toBeGreaterThan(20);
+    // Named imports fail to link unless cjs-module-lexer finds each name in the CommonJS build.
+    const probe = `
+      import * as rt from 'autotrace/runtime';
+      import { ${[...names].join(', ')} } from 'autotrace/runtime';
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const runtimeFiles = ${runtimeFiles};
+      const named = { ${[...names].join(', ')} };
+      console.log(JSON.stringify({
+        namespace: Object.fromEntries(${JSON.stringify([...names])}.map((name) => [name, typeof rt[name]])),
+        named: Object.fromEntries(Object.entries(named).map(([name, value]) => [name, typeof value])),
+        loaded: runtimeFiles(),
+      }));`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: repoRoot, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    const seen = JSON.parse(result.stdout) as { namespace: Record<string, string>; named: Record<string, string>; loaded: string[] };
+    const functions = Object.fromEntries([...names].map((name) => [name, 'function']));
+    expect(seen.namespace).toEqual(functions);
+    expect(seen.named).toEqual(functions);
+    expect(seen.loaded.filter((file) => file in AREA_CALLS)).toEqual([]);
+  });
+
   it('reports the package version as its instrumentation scope version', () => {
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
     expect((requireFromRepo('autotrace/runtime') as { VERSION: string }).VERSION).toBe(pkg.version);
