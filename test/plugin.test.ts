@@ -88,7 +88,7 @@ describe('the runtime package', () => {
     const probe = `
       const rt = require('autotrace/runtime');
       const runtimeFiles = ${runtimeFiles};
-      const loaded = { startup: runtimeFiles(), net: globalThis[Symbol.for('autotrace.net')] === true };
+      const loaded = { startup: runtimeFiles(), net: globalThis[Symbol.for('autotrace.net')] === true, https: process.moduleLoadList.includes('NativeModule https') };
       const given = {};
       // The real client gets the arguments the call was written with, no more (a stub counts them).
       const counted = function () { loaded.arity.push(arguments.length); return given; };
@@ -100,8 +100,10 @@ describe('the runtime package', () => {
       console.log(JSON.stringify(loaded));`;
     const result = spawnSync(process.execPath, ['-e', probe], { cwd: repoRoot, encoding: 'utf8' });
     expect(result.stderr).toBe('');
-    const loaded = JSON.parse(result.stdout) as Record<string, string[]> & { startup: string[]; net: boolean; arity: number[] };
+    const loaded = JSON.parse(result.stdout) as Record<string, string[]> & { startup: string[]; net: boolean; https: boolean; arity: number[] };
     expect(loaded.net).toBe(true);
+    // node:https (and TLS under it) waits for the first question that needs it: a plain-HTTP service never asks.
+    expect(loaded.https).toBe(false);
     expect(loaded.arity).toEqual([1, 2]);
     expect(loaded.startup).toContain('net/index.js');
     expect(loaded.startup.filter((file) => file in AREA_CALLS)).toEqual([]);
