@@ -25,6 +25,9 @@ step([join(repo, 'bench', 'matrix', 'run.mjs'), ...startups, ...load]);
 const node22 = join(repo, 'compat', 'ts6', 'node_modules', 'node', 'bin', 'node');
 if (existsSync(node22)) step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node22, ...startups, ...load]);
 step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node24, ...startups, ...load]);
+// What the SDK charges for the SERVER span's attributes, autotrace's set against the hand-written one's.
+step([join(repo, 'bench', 'span-attributes-micro.cjs')]);
+execFileSync(node24, [join(repo, 'bench', 'span-attributes-micro.cjs')], { cwd: repo, stdio: 'inherit' });
 step([join(repo, 'bench', 'net.mjs'), '--rounds', '5', ...load]);
 step([join(repo, 'bench', 'net.mjs'), '--node', node24, '--rounds', '5', ...load]);
 // Heap after GC under the fault load (`npm run faults`: 20,000 requests), traced against untraced; 2,000 when
