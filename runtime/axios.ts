@@ -1,6 +1,7 @@
 import { context, createContextKey } from '@opentelemetry/api';
 import { addMissing, parseUrl, settle, startClientCall, traceHeaders, type ClientCall, type ClientOutcome } from './client';
 import { httpIsInstrumented } from './instrumented';
+import { facadesPerSite } from './facades';
 import { safely } from './safe';
 import type { Site } from './site';
 
@@ -26,7 +27,6 @@ const METHODS = ['request', 'get', 'delete', 'head', 'options', 'post', 'put', '
 const CONFIG_AT: Record<string, number> = { request: 0, get: 1, delete: 1, head: 1, options: 1 };
 export const ACTIVE_CALL = createContextKey('autotrace.axios.call');
 
-const facades = new WeakMap<object, Map<string, AnyFunction>>();
 const withInjector = new WeakSet<object>();
 
 export function axios<I>(site: Site | undefined, instance: I): I {
@@ -36,21 +36,18 @@ export function axios<I>(site: Site | undefined, instance: I): I {
 function facadeFor(instance: AxiosLike, site: Site | undefined): AnyFunction | undefined {
   if (typeof instance !== 'function') return undefined;
   installInjector(instance);
-  const key = site ? `${site.file}:${site.line}:${site.column}` : '';
-  let bySite = facades.get(instance);
-  if (!bySite) facades.set(instance, (bySite = new Map()));
-  let facade = bySite.get(key);
-  if (!facade) {
-    facade = function (this: unknown, ...args: unknown[]) {
-      return traced(instance, undefined, args, site);
-    };
-    for (const method of METHODS) {
-      (facade as unknown as Record<string, AnyFunction>)[method] = (...args: unknown[]) => traced(instance, method, args, site);
-    }
-    bySite.set(key, facade);
-  }
-  return facade;
+  return facadeOf(instance, site);
 }
+
+const facadeOf = facadesPerSite((instance: AxiosLike, site: Site | undefined) => {
+  const facade = function (this: unknown, ...args: unknown[]) {
+    return traced(instance, undefined, args, site);
+  };
+  for (const method of METHODS) {
+    (facade as unknown as Record<string, AnyFunction>)[method] = (...args: unknown[]) => traced(instance, method, args, site);
+  }
+  return facade as AnyFunction;
+});
 
 function traced(instance: AxiosLike, method: string | undefined, args: unknown[], site: Site | undefined): unknown {
   const invoke = () => (method ? (instance[method] as AnyFunction).apply(instance, args) : instance(...args));

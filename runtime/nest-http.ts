@@ -2,6 +2,7 @@ import { context } from '@opentelemetry/api';
 import { ACTIVE_CALL, callConfig, installInjector, outcome } from './axios';
 import { endWithError, endWithStatus, parseUrl, startClientCall, type ClientCall } from './client';
 import { httpIsInstrumented } from './instrumented';
+import { facadesPerSite } from './facades';
 import { safely } from './safe';
 import type { Site } from './site';
 
@@ -39,25 +40,20 @@ interface SubscriberLike {
   complete(): void;
 }
 
-const facades = new WeakMap<object, Map<string, Record<string, AnyFunction>>>();
-
 export function nestHttp<S>(site: Site | undefined, service: S): S {
   return (safely(() => facadeFor(service as unknown as ServiceLike, site), undefined) ?? service) as S;
 }
 
 function facadeFor(service: ServiceLike, site: Site | undefined): Record<string, AnyFunction> | undefined {
   if (typeof service !== 'object' || service === null) return undefined;
-  const key = site ? `${site.file}:${site.line}:${site.column}` : '';
-  let bySite = facades.get(service);
-  if (!bySite) facades.set(service, (bySite = new Map()));
-  let facade = bySite.get(key);
-  if (!facade) {
-    facade = {};
-    for (const method of METHODS) facade[method] = (...args: unknown[]) => traced(service, method, args, site);
-    bySite.set(key, facade);
-  }
-  return facade;
+  return facadeOf(service, site);
 }
+
+const facadeOf = facadesPerSite((service: ServiceLike, site: Site | undefined) => {
+  const facade: Record<string, AnyFunction> = {};
+  for (const method of METHODS) facade[method] = (...args: unknown[]) => traced(service, method, args, site);
+  return facade;
+});
 
 function traced(service: ServiceLike, method: string, args: unknown[], site: Site | undefined): unknown {
   const source = (service[method] as AnyFunction).apply(service, args) as ObservableLike;

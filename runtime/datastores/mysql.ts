@@ -1,7 +1,6 @@
-import { canRecord } from '../bootstrap';
 import { safely } from '../safe';
 import type { DatastoreSite } from './span';
-import { portOf, tracedQuery, type Endpoint, type SqlDriver } from './sql-call';
+import { endpointFrom, tracedQuery, wantsFacade, type Endpoint, type SqlDriver } from './sql-call';
 
 // mysql2 3.x, callback and promise APIs alike. Emitted code calls `__autotrace.mysql(site, conn).query(…)` and
 // `.execute(…)` for calls on a Connection, Pool or PoolConnection (from 'mysql2' or 'mysql2/promise'): the facade runs
@@ -52,7 +51,7 @@ function sqlOf(first: unknown): unknown {
 /** The facade for one call on a mysql2 Connection, Pool or PoolConnection; anything else (or any receiver, without an SDK) is returned as it is. */
 export function mysql<R>(site: DatastoreSite | undefined, receiver: R): R {
   // Without an SDK the call is made on the receiver itself: one check, nothing else.
-  if (!canRecord() || receiver === null || typeof receiver !== 'object' || typeof (receiver as Partial<Queryable>).query !== 'function') return receiver;
+  if (!wantsFacade(receiver)) return receiver;
   return new MysqlFacade(site, receiver as unknown as Queryable) as unknown as R;
 }
 
@@ -63,9 +62,7 @@ function endpoint(receiver: object): Endpoint {
     | { host?: unknown; port?: unknown; database?: unknown; socketPath?: unknown }
     | undefined;
   if (!config) return {};
-  return {
-    ...(typeof config.host === 'string' && config.host && !config.socketPath ? { address: config.host } : {}),
-    ...(portOf(config.port) !== undefined && !config.socketPath ? { port: portOf(config.port) } : {}),
-    ...(typeof config.database === 'string' && config.database ? { namespace: config.database } : {}),
-  };
+  // Over a Unix socket there is no network address to name.
+  const socket = Boolean(config.socketPath);
+  return endpointFrom(socket ? undefined : config.host, socket ? undefined : config.port, config.database);
 }

@@ -1,7 +1,6 @@
-import { canRecord } from '../bootstrap';
 import { safely } from '../safe';
 import type { DatastoreSite } from './span';
-import { portOf, tracedQuery, type Endpoint, type SqlDriver } from './sql-call';
+import { endpointFrom, tracedQuery, wantsFacade, type Endpoint, type SqlDriver } from './sql-call';
 
 // pg 8.x. Emitted code calls `__autotrace.pg(site, pool).query(…)` for `pool.query(…)` on a Pool, a Client or a
 // PoolClient: the facade runs the same `query` on the same receiver with the same arguments (text, text + values,
@@ -45,7 +44,7 @@ class PgFacade {
 /** The facade for one call on a pg Pool, Client or PoolClient; anything else (or any receiver, without an SDK) is returned as it is. */
 export function pg<R>(site: DatastoreSite | undefined, receiver: R): R {
   // Without an SDK the call is made on the receiver itself: one check, nothing else.
-  if (!canRecord() || receiver === null || typeof receiver !== 'object' || typeof (receiver as Partial<Queryable>).query !== 'function') return receiver;
+  if (!wantsFacade(receiver)) return receiver;
   return new PgFacade(site, receiver as unknown as Queryable) as unknown as R;
 }
 
@@ -53,20 +52,12 @@ export function pg<R>(site: DatastoreSite | undefined, receiver: R): R {
 function endpoint(receiver: object): Endpoint {
   const client = receiver as { host?: unknown; port?: unknown; database?: unknown; options?: Record<string, unknown> };
   if (typeof client.host === 'string') {
-    return fromParts(client.host, client.port, client.database);
+    return endpointFrom(client.host, client.port, client.database);
   }
   const options = client.options ?? {};
   if (typeof options.connectionString === 'string') {
     const url = safely(() => new URL(options.connectionString as string), undefined);
-    if (url) return fromParts(decodeURIComponent(url.hostname) || options.host, url.port || options.port, url.pathname.slice(1) || options.database);
+    if (url) return endpointFrom(decodeURIComponent(url.hostname) || options.host, url.port || options.port, url.pathname.slice(1) || options.database);
   }
-  return fromParts(options.host ?? process.env.PGHOST ?? 'localhost', options.port ?? process.env.PGPORT ?? 5432, options.database ?? process.env.PGDATABASE ?? options.user);
-}
-
-function fromParts(host: unknown, port: unknown, database: unknown): Endpoint {
-  return {
-    ...(typeof host === 'string' && host ? { address: host } : {}),
-    ...(portOf(port) !== undefined ? { port: portOf(port) } : {}),
-    ...(typeof database === 'string' && database ? { namespace: database } : {}),
-  };
+  return endpointFrom(options.host ?? process.env.PGHOST ?? 'localhost', options.port ?? process.env.PGPORT ?? 5432, options.database ?? process.env.PGDATABASE ?? options.user);
 }

@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { canRecord } from '../bootstrap';
 import { safely } from '../safe';
 import { dbSpanName, runDbCall, startDbCall, type DatastoreSite, type StatusCodeOf } from './span';
 import { cachedSqlFacts, type SqlDialect, type SqlFacts } from './sql-summary';
@@ -68,6 +69,20 @@ function factsOf(driver: SqlDriver, site: DatastoreSite | undefined, text: unkno
     };
   }
   return typeof text === 'string' ? cachedSqlFacts(text, driver.dialect) : undefined;
+}
+
+/** Whether a driver's facade is wanted for this receiver: an SDK records, and the receiver has a `query` method. */
+export function wantsFacade(receiver: unknown): receiver is object {
+  return canRecord() && receiver !== null && typeof receiver === 'object' && typeof (receiver as { query?: unknown }).query === 'function';
+}
+
+/** An endpoint from the parts a driver's options give: only those that are there and well-formed. */
+export function endpointFrom(host: unknown, port: unknown, database: unknown): Endpoint {
+  return {
+    ...(typeof host === 'string' && host ? { address: host } : {}),
+    ...(portOf(port) !== undefined ? { port: portOf(port) } : {}),
+    ...(typeof database === 'string' && database ? { namespace: database } : {}),
+  };
 }
 
 /** A port as a number, when it is one. */

@@ -1,4 +1,5 @@
 import { context, SpanKind, type Attributes, type TextMapGetter } from '@opentelemetry/api';
+import { facadesPerSite } from '../facades';
 import { addMissing } from '../client';
 import { keepShape, safely } from '../safe';
 import type { Site } from '../site';
@@ -32,29 +33,20 @@ interface AmqpMessage {
   properties?: { headers?: Record<string, unknown>; messageId?: unknown };
 }
 
-const facades = new WeakMap<object, Map<string, object>>();
-
 /** The facade emitted code calls `publish`, `sendToQueue` and `consume` on; anything but a channel is handed back. */
 export function amqpChannel<C>(site: Site | undefined, channel: C): C {
   return (safely(() => facadeFor(channel as unknown as ChannelLike, site), undefined) ?? channel) as C;
 }
 
 function facadeFor(channel: ChannelLike, site: Site | undefined): object | undefined {
-  if (channel === null || typeof channel !== 'object') return undefined;
-  const key = site ? `${site.file}:${site.line}:${site.column}` : '';
-  let bySite = facades.get(channel);
-  if (!bySite) facades.set(channel, (bySite = new Map()));
-  let facade = bySite.get(key);
-  if (!facade) {
-    facade = {
-      publish: (...args: unknown[]) => send(channel, 'publish', args, site),
-      sendToQueue: (...args: unknown[]) => send(channel, 'sendToQueue', args, site),
-      consume: (...args: unknown[]) => consume(channel, args, site),
-    };
-    bySite.set(key, facade);
-  }
-  return facade;
+  return channel !== null && typeof channel === 'object' ? facadeOf(channel, site) : undefined;
 }
+
+const facadeOf = facadesPerSite((channel: ChannelLike, site: Site | undefined) => ({
+  publish: (...args: unknown[]) => send(channel, 'publish', args, site),
+  sendToQueue: (...args: unknown[]) => send(channel, 'sendToQueue', args, site),
+  consume: (...args: unknown[]) => consume(channel, args, site),
+}));
 
 /** `publish(exchange, routingKey, content, options[, cb])`, `sendToQueue(queue, content, options[, cb])`. */
 function send(channel: ChannelLike, method: 'publish' | 'sendToQueue', args: unknown[], site: Site | undefined): unknown {

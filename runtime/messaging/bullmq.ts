@@ -1,7 +1,8 @@
-import { context, SpanKind, type Attributes } from '@opentelemetry/api';
-import { isThenable, keepShape, safely } from '../safe';
+import { SpanKind, type Attributes } from '@opentelemetry/api';
+import { facadesPerSite } from '../facades';
+import { keepShape, safely } from '../safe';
 import type { Site } from '../site';
-import { endHopWithError, extractFrom, injectInto, startReceivingHop, startSendingHop, type Hop } from './span';
+import { extractFrom, injectInto, runInHop, startReceivingHop, startSendingHop, type Hop } from './span';
 import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT, ATTR_MESSAGING_DESTINATION_NAME, ATTR_MESSAGING_MESSAGE_ID, ATTR_MESSAGING_OPERATION_NAME, ATTR_MESSAGING_OPERATION_TYPE, ATTR_MESSAGING_SYSTEM, MESSAGING_OPERATION_TYPE_VALUE_PROCESS, MESSAGING_OPERATION_TYPE_VALUE_SEND } from './semconv';
 
 // BullMQ (Redis job queues). Emitted code calls `__autotrace.bullmq(site, queue).add(name, data, opts)` (also
@@ -44,7 +45,6 @@ interface JobLike {
   opts?: JobOptions;
 }
 
-const facades = new WeakMap<object, Map<string, Record<string, AnyFunction>>>();
 
 /** The traced stand-in for a Queue or FlowProducer at one site: its `add`/`addBulk` run the real methods. */
 export function bullmq<Q>(site: Site | undefined, queue: Q): Q {
@@ -52,20 +52,13 @@ export function bullmq<Q>(site: Site | undefined, queue: Q): Q {
 }
 
 function facadeFor(queue: QueueLike, site: Site | undefined): Record<string, AnyFunction> | undefined {
-  if (queue === null || typeof queue !== 'object') return undefined;
-  const key = site ? `${site.file}:${site.line}:${site.column}` : '';
-  let bySite = facades.get(queue);
-  if (!bySite) facades.set(queue, (bySite = new Map()));
-  let facade = bySite.get(key);
-  if (!facade) {
-    facade = {
-      add: (...args: unknown[]) => produce(queue, 'add', args, site),
-      addBulk: (...args: unknown[]) => produce(queue, 'addBulk', args, site),
-    };
-    bySite.set(key, facade);
-  }
-  return facade;
+  return queue !== null && typeof queue === 'object' ? facadeOf(queue, site) : undefined;
 }
+
+const facadeOf = facadesPerSite((queue: QueueLike, site: Site | undefined): Record<string, AnyFunction> => ({
+  add: (...args: unknown[]) => produce(queue, 'add', args, site),
+  addBulk: (...args: unknown[]) => produce(queue, 'addBulk', args, site),
+}));
 
 /** Whether BullMQ's own telemetry is configured on this queue or worker: it makes the spans then. */
 function hasOwnTelemetry(holder: unknown): boolean {
@@ -94,7 +87,7 @@ function produce(queue: QueueLike, method: 'add' | 'addBulk', args: unknown[], s
   }, undefined);
   if (!prepared) return invoke(args);
   const { hop, callArgs } = prepared;
-  return settle(hop, () => context.with(hop.context, () => invoke(callArgs)), (job) => {
+  return runInHop(hop, () => invoke(callArgs), (job) => {
     if (method !== 'add' || !hop.span.isRecording()) return;
     const id = (isFlow ? (job as { job?: JobLike } | null)?.job : (job as JobLike | null))?.id;
     if (id !== undefined && id !== null) hop.span.setAttribute(ATTR_MESSAGING_MESSAGE_ID, String(id));
@@ -159,7 +152,7 @@ export function bullmqProcessor<P>(processor: P, site?: Site): P {
     if (hasOwnTelemetry(this)) return original.apply(this, args);
     const hop = safely(() => consumerHop(job, site), undefined);
     if (!hop) return original.apply(this, args);
-    return settle(hop, () => context.with(hop.context, () => original.apply(this, args)));
+    return runInHop(hop, () => original.apply(this, args));
   };
   // BullMQ passes an AbortSignal only to processors declaring a third parameter: the wrapper declares as many.
   return keepShape(wrapper, original) as unknown as P;
@@ -192,38 +185,4 @@ function carrierOf(job: JobLike | undefined): Record<string, string> | undefined
   } catch {
     return undefined;
   }
-}
-
-/**
- * Runs `work` and ends the hop when it is done: a sync throw or a rejection is recorded and passed on as it was
- * (BullMQ retries or fails the job exactly as before). A promise comes back as `promise.then(…)` with the same value
- * or reason, so a rejection nobody handles is still unhandled.
- */
-function settle(hop: Hop, work: () => unknown, onValue?: (value: unknown) => void): unknown {
-  const done = (value: unknown) =>
-    safely(() => {
-      onValue?.(value);
-      hop.span.end();
-    }, undefined);
-  let result: unknown;
-  try {
-    result = work();
-  } catch (error) {
-    safely(() => endHopWithError(hop, error), undefined);
-    throw error;
-  }
-  if (!isThenable(result)) {
-    done(result);
-    return result;
-  }
-  return result.then(
-    (value) => {
-      done(value);
-      return value;
-    },
-    (error: unknown) => {
-      safely(() => endHopWithError(hop, error), undefined);
-      throw error;
-    },
-  );
 }

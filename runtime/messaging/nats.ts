@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
+import { facadesPerSite } from '../facades';
 import { join } from 'node:path';
-import { context, SpanKind, type Attributes, type TextMapGetter } from '@opentelemetry/api';
+import { SpanKind, type Attributes, type TextMapGetter } from '@opentelemetry/api';
 import { addMissing } from '../client';
 import { keepShape, safely } from '../safe';
 import type { Site } from '../site';
@@ -16,7 +17,7 @@ import {
   MESSAGING_OPERATION_TYPE_VALUE_SEND,
   MESSAGING_SYSTEM_VALUE_NATS,
 } from './semconv';
-import { endHopWhenSettled, endHopWithError, extractFrom, injectInto, runInHop, startReceivingHop, startSendingHop, type Hop } from './span';
+import { endHopWithError, extractFrom, injectInto, runInHop, startReceivingHop, startSendingHop, type Hop } from './span';
 import { semconv } from '../semconv';
 
 // NATS through the `nats` v2 client. Emitted code calls `__autotrace.natsConnection(site, nc).publish(…)`: the facade
@@ -54,29 +55,20 @@ interface SubscriptionLike {
 // nats' Match.IgnoreCase: header names are matched as HTTP's are.
 const IGNORE_CASE = 2;
 
-const facades = new WeakMap<object, Map<string, object>>();
-
 /** The facade emitted code calls `publish`, `request` and `subscribe` on; anything but a connection is handed back. */
 export function natsConnection<C>(site: Site | undefined, connection: C): C {
   return (safely(() => facadeFor(connection as unknown as ConnectionLike, site), undefined) ?? connection) as C;
 }
 
 function facadeFor(connection: ConnectionLike, site: Site | undefined): object | undefined {
-  if (connection === null || typeof connection !== 'object') return undefined;
-  const key = site ? `${site.file}:${site.line}:${site.column}` : '';
-  let bySite = facades.get(connection);
-  if (!bySite) facades.set(connection, (bySite = new Map()));
-  let facade = bySite.get(key);
-  if (!facade) {
-    facade = {
-      publish: (...args: unknown[]) => publish(connection, args, site),
-      request: (...args: unknown[]) => request(connection, args, site),
-      subscribe: (...args: unknown[]) => subscribe(connection, args, site),
-    };
-    bySite.set(key, facade);
-  }
-  return facade;
+  return connection !== null && typeof connection === 'object' ? facadeOf(connection, site) : undefined;
 }
+
+const facadeOf = facadesPerSite((connection: ConnectionLike, site: Site | undefined) => ({
+  publish: (...args: unknown[]) => publish(connection, args, site),
+  request: (...args: unknown[]) => request(connection, args, site),
+  subscribe: (...args: unknown[]) => subscribe(connection, args, site),
+}));
 
 /** `publish(subject, payload?, options?)`. */
 function publish(connection: ConnectionLike, args: unknown[], site: Site | undefined): unknown {
@@ -84,15 +76,7 @@ function publish(connection: ConnectionLike, args: unknown[], site: Site | undef
   const prepared = safely(() => prepareSend(connection, 'publish', args, site), undefined);
   if (!prepared) return real.apply(connection, args);
   const { hop, callArgs } = prepared;
-  let result: unknown;
-  try {
-    result = context.with(hop.context, () => real.apply(connection, callArgs));
-  } catch (error) {
-    endHopWithError(hop, error);
-    throw error;
-  }
-  safely(() => hop.span.end(), undefined);
-  return result;
+  return runInHop(hop, () => real.apply(connection, callArgs));
 }
 
 /** `request(subject, payload?, options?)`: a CLIENT span that ends with the reply (or the timeout). */
@@ -101,18 +85,8 @@ function request(connection: ConnectionLike, args: unknown[], site: Site | undef
   const prepared = safely(() => prepareSend(connection, 'request', args, site), undefined);
   if (!prepared) return real.apply(connection, args);
   const { hop, callArgs } = prepared;
-  let pending: unknown;
-  try {
-    pending = context.with(hop.context, () => real.apply(connection, callArgs));
-  } catch (error) {
-    endHopWithError(hop, error);
-    throw error;
-  }
-  if (pending === null || typeof (pending as PromiseLike<unknown>)?.then !== 'function') {
-    safely(() => hop.span.end(), undefined);
-    return pending;
-  }
-  return endHopWhenSettled(hop, pending as PromiseLike<unknown>);
+  // The reply (or the timeout) settles the promise request returns: the span ends then.
+  return runInHop(hop, () => real.apply(connection, callArgs));
 }
 
 function prepareSend(connection: ConnectionLike, operation: 'publish' | 'request', args: unknown[], site: Site | undefined) {

@@ -100,12 +100,18 @@ export function endHopWithError(hop: Hop, error: unknown): void {
 }
 
 /**
- * Runs a receiving side's work (a consumer's handler) in the hop's context and ends the hop when the work is done:
- * on return, or when the promise it returned settles; a throw or a rejection ends it as an error and is passed on
+ * Runs a hop's work (a send, a consumer's handler) in the hop's context and ends the hop when the work is done: on
+ * return, or when the promise it returned settles; a throw or a rejection ends it as an error and is passed on
  * unchanged (the same error thrown, a promise that rejects with the same reason, so an unhandled rejection stays
  * unhandled). What the work returns is handed back as it is, or, for a promise, as one that settles the same way.
+ * `onValue` reads the outcome onto the span (a job's id) just before it ends.
  */
-export function runInHop<T>(hop: Hop, work: () => T): T {
+export function runInHop<T>(hop: Hop, work: () => T, onValue?: (value: unknown) => void): T {
+  const end = (value: unknown) =>
+    safely(() => {
+      onValue?.(value);
+      hop.span.end();
+    }, undefined);
   let result: T;
   try {
     result = context.with(hop.context, work);
@@ -114,12 +120,12 @@ export function runInHop<T>(hop: Hop, work: () => T): T {
     throw error;
   }
   if (!isThenable(result)) {
-    safely(() => hop.span.end(), undefined);
+    end(result);
     return result;
   }
   return result.then(
     (value) => {
-      safely(() => hop.span.end(), undefined);
+      end(value);
       return value;
     },
     (error: unknown) => {
@@ -127,18 +133,4 @@ export function runInHop<T>(hop: Hop, work: () => T): T {
       throw error;
     },
   ) as T;
-}
-
-/** Ends a sending hop when `pending` settles (a request's reply, a broker's confirm); hands back `pending`'s outcome. */
-export function endHopWhenSettled<T>(hop: Hop, pending: PromiseLike<T>): Promise<T> {
-  return Promise.resolve(pending).then(
-    (value) => {
-      safely(() => hop.span.end(), undefined);
-      return value;
-    },
-    (error: unknown) => {
-      endHopWithError(hop, error);
-      throw error;
-    },
-  );
 }
