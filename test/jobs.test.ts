@@ -2,13 +2,14 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Queue, type Job } from 'bullmq';
 import { readFileSync, rmSync } from 'node:fs';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tspcBuild } from './helpers/fixture-project';
 import { listen } from './helpers/http';
+import { startListening } from './helpers/processes';
 import { assertSpan, installSdk, parentSpanId } from './helpers/otel';
 import { fixturesDir, repoRoot } from './helpers/paths';
 import { startRedis, type RealServer } from './helpers/real-servers';
@@ -278,25 +279,10 @@ const web = require('./dist/web.js');
 `;
 
 function startWithoutSdk(): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['-e', NO_SDK_SERVICE], {
-    cwd: project,
-    env: { ...process.env, REDIS_PORT: String(REDIS_PORT), DOWNSTREAM: downstream.url, NODE_PATH: join(repoRoot, 'node_modules') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the service did not start:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      const port = /listening (\d+)/.exec(output)?.[1];
-      if (port) {
-        clearTimeout(timer);
-        resolve({ child, base: `http://127.0.0.1:${port}` });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`the service exited (${code}):\n${output}`)));
+  return startListening('the service', ['-e', NO_SDK_SERVICE], project, {
+    REDIS_PORT: String(REDIS_PORT),
+    DOWNSTREAM: downstream.url,
+    NODE_PATH: join(repoRoot, 'node_modules'),
   });
 }
 

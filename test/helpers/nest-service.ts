@@ -1,8 +1,9 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { echoServer } from './http';
+import { startListening } from './processes';
 
 // The fixtures/nest service, built (with tspc) against one Nest line and run from its dist/: started as its own
 // process, sent the same requests, its spans (test/helpers/spans-to-file.cjs preloaded) compared with what each
@@ -48,27 +49,7 @@ export function stopNestServices(): void {
  * `listening <port>`); resolves with its base URL.
  */
 export function startNestService(project: string, entry: string, nodeArgs: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [...nodeArgs, entry], {
-    cwd: project,
-    env: { ...process.env, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.add(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the Nest service did not start:\n${output}`)), timeoutMs);
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      const port = /listening (\d+)/.exec(output)?.[1];
-      if (port) {
-        clearTimeout(timer);
-        resolve({ child, base: `http://127.0.0.1:${port}` });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`the Nest service exited (${code}):\n${output}`)));
-  });
+  return startListening('the Nest service', [...nodeArgs, entry], project, { PORT: '0', ...env }, { timeoutMs, onSpawn: (child) => started.add(child) });
 }
 
 /** The route sites the build reports for fixtures/nest: [method, template, file under src/ and line]. */
