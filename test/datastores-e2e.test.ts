@@ -1,11 +1,10 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { createServer } from 'node:http';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tspcBuild } from './helpers/fixture-project';
-import { listen } from './helpers/http';
+import { serveApp } from './helpers/http';
 import { assertSpan, installSdk, parentSpanId } from './helpers/otel';
 import { fixturesDir, requireFromRepo } from './helpers/paths';
 import { startMariadb, startPostgres, startRedis, type RealServer } from './helpers/real-servers';
@@ -54,14 +53,9 @@ beforeAll(async () => {
   await admin.end();
   const { createService } = requireFromRepo(join(project, 'out', 'service.js')) as Service;
   const service = await createService({ redisPort: REDIS_PORT, pgPort: PG_PORT, mysqlPort: MYSQL_PORT });
-  const server = createServer(service.app);
-  const listening = await listen(server);
-  base = listening.url;
-  closeAll = async () => {
-    server.closeAllConnections();
-    await listening.close();
-    await service.close();
-  };
+  const served = await serveApp(service);
+  base = served.url;
+  closeAll = served.close;
 }, 180_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from './helpers/compile';
 import { tspcBuild } from './helpers/fixture-project';
-import { listen } from './helpers/http';
+import { serveApp } from './helpers/http';
 import { assertSpan, installSdk, parentSpanId } from './helpers/otel';
 import { fixturesDir, requireFromRepo } from './helpers/paths';
 import { startMariadb, startPostgres, type RealServer } from './helpers/real-servers';
@@ -41,15 +41,9 @@ beforeAll(async () => {
   const { createService } = requireFromRepo(join(project, 'out', 'service.js')) as Service;
   const service = await createService({ pgPort: PG_PORT, mysqlPort: MYSQL_PORT });
   setupSpans = sdk.spans();
-  const { createServer } = await import('node:http');
-  const server = createServer(service.app);
-  const listening = await listen(server);
-  base = listening.url;
-  closeAll = async () => {
-    server.closeAllConnections();
-    await listening.close();
-    await service.close();
-  };
+  const served = await serveApp(service);
+  base = served.url;
+  closeAll = served.close;
 }, 120_000);
 
 afterAll(async () => {

@@ -12,6 +12,23 @@ export async function listen(server: Server | { listen: Server['listen'] }): Pro
   };
 }
 
+/**
+ * Serves a fixture service's app on 127.0.0.1 (port 0): its base URL, and a close that drops open connections, stops
+ * the server, then closes the service (its pools and clients).
+ */
+export async function serveApp(service: { app: RequestListener; close(): Promise<void> }): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer(service.app);
+  const listening = await listen(server);
+  return {
+    url: listening.url,
+    close: async () => {
+      server.closeAllConnections();
+      await listening.close();
+      await service.close();
+    },
+  };
+}
+
 /** A plain, untraced server that records the headers of each request and answers with the given status. */
 export async function echoServer() {
   const seen: IncomingHttpHeaders[] = [];
