@@ -181,29 +181,30 @@ function carryOnly(req: IncomingMessage, parent: Context, method: Method): Serve
 const INVALID_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 function requestAttributes(req: IncomingMessage, method: Method): Attributes {
+  const keys = semconv();
   const attributes: Attributes = {};
   methodAttributes(req.method, method, attributes);
   const url = req.url ?? '/';
   const queryAt = url.indexOf('?');
-  attributes[semconv().ATTR_URL_PATH] = queryAt === -1 ? url : url.slice(0, queryAt);
-  if (queryAt !== -1) attributes[semconv().ATTR_URL_QUERY] = redactQuery(url.slice(queryAt + 1));
+  attributes[keys.ATTR_URL_PATH] = queryAt === -1 ? url : url.slice(0, queryAt);
+  if (queryAt !== -1) attributes[keys.ATTR_URL_QUERY] = redactQuery(url.slice(queryAt + 1));
   const scheme = (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
-  attributes[semconv().ATTR_URL_SCHEME] = scheme;
+  attributes[keys.ATTR_URL_SCHEME] = scheme;
   const host = req.headers.host;
   if (host) {
     const authority = splitAuthority(host);
-    attributes[semconv().ATTR_SERVER_ADDRESS] = authority.host;
-    attributes[semconv().ATTR_SERVER_PORT] = authority.port ?? defaultPort(scheme);
+    attributes[keys.ATTR_SERVER_ADDRESS] = authority.host;
+    attributes[keys.ATTR_SERVER_PORT] = authority.port ?? defaultPort(scheme);
   }
   const peer = req.socket?.remoteAddress;
   if (peer) {
-    attributes[semconv().ATTR_CLIENT_ADDRESS] = peer;
-    attributes[semconv().ATTR_NETWORK_PEER_ADDRESS] = peer;
-    if (req.socket.remotePort) attributes[semconv().ATTR_NETWORK_PEER_PORT] = req.socket.remotePort;
+    attributes[keys.ATTR_CLIENT_ADDRESS] = peer;
+    attributes[keys.ATTR_NETWORK_PEER_ADDRESS] = peer;
+    if (req.socket.remotePort) attributes[keys.ATTR_NETWORK_PEER_PORT] = req.socket.remotePort;
   }
   const userAgent = req.headers['user-agent'];
-  if (userAgent) attributes[semconv().ATTR_USER_AGENT_ORIGINAL] = userAgent;
-  if (req.httpVersion) attributes[semconv().ATTR_NETWORK_PROTOCOL_VERSION] = req.httpVersion;
+  if (userAgent) attributes[keys.ATTR_USER_AGENT_ORIGINAL] = userAgent;
+  if (req.httpVersion) attributes[keys.ATTR_NETWORK_PROTOCOL_VERSION] = req.httpVersion;
   return attributes;
 }
 

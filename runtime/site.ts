@@ -37,10 +37,11 @@ const ATTR_URL_TEMPLATE = 'url.template';
 /** code.* (stable since semantic conventions 1.33) and url.template from the site. */
 export function siteAttributes(site: Site | undefined, attributes: Attributes): void {
   if (!site || typeof site !== 'object') return;
-  if (typeof site.file === 'string') attributes[semconv().ATTR_CODE_FILE_PATH] = site.file;
-  if (typeof site.line === 'number') attributes[semconv().ATTR_CODE_LINE_NUMBER] = site.line;
-  if (typeof site.column === 'number') attributes[semconv().ATTR_CODE_COLUMN_NUMBER] = site.column;
-  if (typeof site.function === 'string') attributes[semconv().ATTR_CODE_FUNCTION_NAME] = site.function;
+  const keys = semconv();
+  if (typeof site.file === 'string') attributes[keys.ATTR_CODE_FILE_PATH] = site.file;
+  if (typeof site.line === 'number') attributes[keys.ATTR_CODE_LINE_NUMBER] = site.line;
+  if (typeof site.column === 'number') attributes[keys.ATTR_CODE_COLUMN_NUMBER] = site.column;
+  if (typeof site.function === 'string') attributes[keys.ATTR_CODE_FUNCTION_NAME] = site.function;
   if (typeof site.urlTemplate === 'string') attributes[ATTR_URL_TEMPLATE] = site.urlTemplate;
 }
 

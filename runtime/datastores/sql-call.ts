@@ -43,17 +43,18 @@ export function tracedQuery(
 }
 
 function describe(driver: SqlDriver, site: DatastoreSite | undefined, receiver: object, text: unknown): { name: string; attributes: Attributes } {
+  const keys = semconv();
   const facts = factsOf(driver, site, text);
   let endpoint = endpoints.get(receiver);
   if (!endpoint) endpoints.set(receiver, (endpoint = safely(() => driver.endpoint(receiver), {})));
-  const attributes: Attributes = { [semconv().ATTR_DB_SYSTEM_NAME]: driver.system };
-  if (endpoint.namespace) attributes[semconv().ATTR_DB_NAMESPACE] = endpoint.namespace;
-  if (facts?.summary) attributes[semconv().ATTR_DB_QUERY_SUMMARY] = facts.summary;
-  if (facts?.operation) attributes[semconv().ATTR_DB_OPERATION_NAME] = facts.operation;
-  if (facts?.collection) attributes[semconv().ATTR_DB_COLLECTION_NAME] = facts.collection;
-  if (facts?.text) attributes[semconv().ATTR_DB_QUERY_TEXT] = facts.text;
-  if (endpoint.address) attributes[semconv().ATTR_SERVER_ADDRESS] = endpoint.address;
-  if (endpoint.port !== undefined) attributes[semconv().ATTR_SERVER_PORT] = endpoint.port;
+  const attributes: Attributes = { [keys.ATTR_DB_SYSTEM_NAME]: driver.system };
+  if (endpoint.namespace) attributes[keys.ATTR_DB_NAMESPACE] = endpoint.namespace;
+  if (facts?.summary) attributes[keys.ATTR_DB_QUERY_SUMMARY] = facts.summary;
+  if (facts?.operation) attributes[keys.ATTR_DB_OPERATION_NAME] = facts.operation;
+  if (facts?.collection) attributes[keys.ATTR_DB_COLLECTION_NAME] = facts.collection;
+  if (facts?.text) attributes[keys.ATTR_DB_QUERY_TEXT] = facts.text;
+  if (endpoint.address) attributes[keys.ATTR_SERVER_ADDRESS] = endpoint.address;
+  if (endpoint.port !== undefined) attributes[keys.ATTR_SERVER_PORT] = endpoint.port;
   const name = dbSpanName(facts?.summary, facts?.operation, facts?.collection ?? endpoint.namespace, driver.system);
   return { name, attributes };
 }
