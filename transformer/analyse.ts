@@ -157,7 +157,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
       // summary from its literal text (transformer/sql-facts.ts); never an HTTP method or URL.
       const operation = instance && operationOf(ts_, instance.match.rule, call);
       const byCommand = kind === 'datastore' && instance?.match.rule.operationOf !== undefined;
-      const datastore = kind === 'datastore' && !byCommand && instance && !isRuntimeCall(core, instance.match.instance) ? datastoreFacts(core, call, clientName) : undefined;
+      const datastore = kind === 'datastore' && !byCommand && instance && !isRuntimeCall(core, instance.match.instance) ? datastoreFacts(core, call, instance.match.rule.sql) : undefined;
       const facts = byCommand
         ? operation !== undefined ? { operation } : {}
         : datastore

@@ -1,28 +1,15 @@
 import type * as ts from 'typescript';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { sqlFacts, type SqlDialect } from '../runtime/datastores/sql-summary';
+import { sqlFacts } from '../runtime/datastores/sql-summary';
 import type { Core } from './core-types';
+import type { SqlClient } from './rules/types';
 import { enclosingFunctionName, type SiteInfo } from './sites';
 
 // What the build knows of a datastore call: for SQL written as a literal, its summary, operation, table and sanitised
 // text, computed by the runtime's own summariser (runtime/datastores/sql-summary.ts), so a literal's span is named
 // exactly as the run time would name it, without the run time doing it; and whether the installed driver is a
-// version autotrace knows.
-
-interface Driver {
-  readonly dialect: SqlDialect;
-  /** The package whose version is checked, and the majors the runtime's facade is written for. */
-  readonly pkg: string;
-  readonly majors: readonly number[];
-  /** The config object's property holding the SQL (`{ text }` for pg, `{ sql }` for mysql2). */
-  readonly textProperty: string;
-}
-
-const DRIVERS: Readonly<Record<string, Driver>> = {
-  pg: { dialect: 'postgresql', pkg: 'pg', majors: [8], textProperty: 'text' },
-  mysql2: { dialect: 'mysql', pkg: 'mysql2', majors: [3], textProperty: 'sql' },
-};
+// version autotrace knows (each from the rule's `sql` row, transformer/rules/datastores.ts).
 
 /** What the report says of a datastore site (see SiteRecord). */
 export interface DatastoreRecordFields {
@@ -36,18 +23,17 @@ export type DatastoreFacts =
   | { readonly known: false; readonly what: string; readonly why: string };
 
 /** The site and report fields of a datastore call, or why it is left alone (a driver version autotrace does not know). */
-export function datastoreFacts(core: Core, call: ts.CallExpression, client: string): DatastoreFacts {
-  const driver = DRIVERS[client];
+export function datastoreFacts(core: Core, call: ts.CallExpression, driver: SqlClient | undefined): DatastoreFacts {
   const where = core.locate(call, enclosingFunctionName(core.ts, call));
   const rootSpans = core.options.datastoreSpans === 'always' ? { rootSpans: true } : {};
   if (!driver) return { known: true, site: { ...where, ...rootSpans }, record: {} };
-  const version = installedVersion(call.getSourceFile().fileName, driver.pkg);
+  const version = installedVersion(call.getSourceFile().fileName, driver.driver);
   const major = version === undefined ? undefined : Number(version.split('.')[0]);
-  if (major !== undefined && !driver.majors.includes(major)) {
+  if (major !== undefined && !driver.driverMajors.includes(major)) {
     return {
       known: false,
-      what: `${driver.pkg} ${version}`,
-      why: `a version autotrace does not know (it traces ${driver.majors.map((m) => `${m}.x`).join(', ')}); its calls are left as written`,
+      what: `${driver.driver} ${version}`,
+      why: `a version autotrace does not know (it traces ${driver.driverMajors.map((m) => `${m}.x`).join(', ')}); its calls are left as written`,
     };
   }
   const text = literalSql(core.ts, call, driver.textProperty);

@@ -7,10 +7,12 @@ import type { RuleSet } from './types';
 export const DATASTORE_RULES: RuleSet = {
   clientInstances: [
     // pg 8.x: Pool, Client and PoolClient (which extends Client) all declare `query` in @types/pg's Pool or ClientBase.
-    { client: 'pg', typesPackage: '@types/pg', declaredIn: ['Pool', 'ClientBase'], methods: ['query'], callableIn: [], wrapWith: 'pg', kind: 'datastore' },
+    { client: 'pg', typesPackage: '@types/pg', declaredIn: ['Pool', 'ClientBase'], methods: ['query'], callableIn: [], wrapWith: 'pg', kind: 'datastore',
+      sql: { dialect: 'postgresql', textProperty: 'text', driver: 'pg', driverMajors: [8] } },
     // mysql2 3.x ships its own types: every Connection, Pool and PoolConnection, callback or promise API, gets `query`
     // and `execute` from the QueryableBase and ExecutableBase mixins.
-    { client: 'mysql2', typesPackage: 'mysql2', declaredIn: ['QueryableBase', 'ExecutableBase'], methods: ['query', 'execute'], callableIn: [], wrapWith: 'mysql', kind: 'datastore' },
+    { client: 'mysql2', typesPackage: 'mysql2', declaredIn: ['QueryableBase', 'ExecutableBase'], methods: ['query', 'execute'], callableIn: [], wrapWith: 'mysql', kind: 'datastore',
+      sql: { dialect: 'mysql', textProperty: 'sql', driver: 'mysql2', driverMajors: [3] } },
   ],
   tracedModules: {
     pg: { client: 'pg' },

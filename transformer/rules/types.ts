@@ -1,4 +1,5 @@
 import type * as runtime from '../../runtime/index';
+import type { SqlDialect } from '../../runtime/datastores/sql-summary';
 
 // The shapes of the rule table's rows. Each area of what autotrace traces (servers.ts, clients.ts, …) gives its rows
 // as one RuleSet; index.ts joins them into the one table the visitor, recognisers and rewriters read.
@@ -105,6 +106,17 @@ export interface ClientInstanceRule {
   readonly notOn?: readonly string[];
   /** The operation a method performs (a datastore command: `hSet` → HSET), for the report and the site literal. */
   readonly operationOf?: (method: string) => string | undefined;
+  /** An SQL client: how the build reads a literal query's facts (transformer/sql-facts.ts), and which driver it checks. */
+  readonly sql?: SqlClient;
+}
+
+export interface SqlClient {
+  readonly dialect: SqlDialect;
+  /** The config object's property holding the SQL (`{ text }` for pg, `{ sql }` for mysql2). */
+  readonly textProperty: string;
+  /** The driver package whose installed version is checked, and the majors the runtime's facade is written for. */
+  readonly driver: string;
+  readonly driverMajors: readonly number[];
 }
 
 /**
