@@ -1,4 +1,4 @@
-import { context, createContextKey } from '@opentelemetry/api';
+import { otelApi, otelInUse } from './api';
 import { addMissing, parseUrl, settle, startClientCall, traceHeaders, type ClientCall, type ClientOutcome } from './client';
 import { httpIsInstrumented } from './instrumented';
 import { facadesPerSite } from './facades';
@@ -25,7 +25,7 @@ interface AxiosHeadersLike {
 const METHODS = ['request', 'get', 'delete', 'head', 'options', 'post', 'put', 'patch', 'postForm', 'putForm', 'patchForm'];
 // get(url, config), post(url, data, config): where the per-call config is, by method.
 const CONFIG_AT: Record<string, number> = { request: 0, get: 1, delete: 1, head: 1, options: 1 };
-export const ACTIVE_CALL = createContextKey('autotrace.axios.call');
+export const ACTIVE_CALL = Symbol.for('autotrace.axios.call'); // a context key, as the API's createContextKey makes it
 
 const withInjector = new WeakSet<object>();
 
@@ -109,7 +109,9 @@ export function installInjector(instance: AxiosLike): void {
 function injectTraceHeaders(...args: unknown[]): unknown {
   const config = args[0] as { headers?: AxiosHeadersLike } | undefined;
   safely(() => {
-    const call = context.active().getValue(ACTIVE_CALL) as ClientCall | undefined;
+    // No facade's call can be running while nothing uses the API (runtime/api.ts): nothing to add, nothing to load.
+    if (!otelInUse()) return;
+    const call = otelApi().context.active().getValue(ACTIVE_CALL) as ClientCall | undefined;
     const headers = config?.headers;
     if (!call || typeof headers?.has !== 'function' || typeof headers.set !== 'function') return;
     addMissing(traceHeaders(call), (name) => headers.has!(name), (name, value) => headers.set!(name, value));

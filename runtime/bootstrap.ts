@@ -1,20 +1,23 @@
-import { context, createContextKey, propagation, ProxyTracerProvider, ROOT_CONTEXT, trace, type TracerProvider, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from './context-manager';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from './propagators';
+import type { TracerProvider, Tracer } from '@opentelemetry/api';
+import { otelApi, otelInUse } from './api';
+import type * as ContextManagerModule from './context-manager';
+import type * as PropagatorsModule from './propagators';
 import { publishedProvider, type SharedProvider } from './shared-provider';
 import { VERSION } from './version';
 
-const PROBE = createContextKey('autotrace.probe');
+// A context key is the global symbol of its description (the API's createContextKey).
+const PROBE = Symbol.for('autotrace.probe');
 
 /** True when a context manager is registered: a value set with `context.with` is visible inside it. */
 function hasContextManager(): boolean {
+  const { context, ROOT_CONTEXT } = otelApi();
   const probe = ROOT_CONTEXT.setValue(PROBE, true);
   return context.with(probe, () => context.active().getValue(PROBE) === true);
 }
 
 /** True when a propagator is registered: the no-op propagator names no fields. */
 function hasPropagator(): boolean {
-  return propagation.fields().length > 0;
+  return otelApi().propagation.fields().length > 0;
 }
 
 let bootstrapped = false;
@@ -33,8 +36,14 @@ export function ensureBootstrapped(): void {
     const shared = publishedProvider();
     // Asked before registering ours: whether this copy of the API sees what autotrace/otel's copy registered.
     const seesPublisher = !shared?.propagator || hasPropagator();
-    if (!hasContextManager()) context.setGlobalContextManager(new AsyncLocalStorageContextManager());
+    const { context, propagation } = otelApi();
+    // Required here, not at load: they are needed only when the app registered none, and they load the API.
+    if (!hasContextManager()) {
+      const { AsyncLocalStorageContextManager } = require('./context-manager') as typeof ContextManagerModule;
+      context.setGlobalContextManager(new AsyncLocalStorageContextManager());
+    }
     if (!hasPropagator()) {
+      const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } = require('./propagators') as typeof PropagatorsModule;
       propagation.setGlobalPropagator(
         new CompositePropagator([new W3CTraceContextPropagator(), new W3CBaggagePropagator()]),
       );
@@ -51,8 +60,9 @@ export function ensureBootstrapped(): void {
  * its spans out. An app that registers its own provider later still replaces it, as it would autotrace/otel's.
  */
 function adoptSharedProvider(shared: SharedProvider, sharesRegistry: boolean): void {
+  const { trace, ProxyTracerProvider } = otelApi();
   const proxy = trace.getTracerProvider();
-  if (!(proxy instanceof ProxyTracerProvider) || proxy.getDelegate() !== NOOP_PROVIDER) return;
+  if (!(proxy instanceof ProxyTracerProvider) || proxy.getDelegate() !== noopProvider()) return;
   if (sharesRegistry) {
     proxy.setDelegate(shared.provider);
     return;
@@ -76,7 +86,7 @@ let cachedTracer: Tracer | undefined;
  * comparison per span while the provider stays the same.
  */
 export function currentTracer(): Tracer {
-  const provider = trace.getTracerProvider();
+  const provider = otelApi().trace.getTracerProvider();
   if (provider !== tracerOf || cachedTracer === undefined) {
     tracerOf = provider;
     cachedTracer = provider.getTracer('autotrace', VERSION);
@@ -84,17 +94,23 @@ export function currentTracer(): Tracer {
   return cachedTracer;
 }
 
-// The API's no-op provider: what a ProxyTracerProvider delegates to until an SDK is registered.
-const NOOP_PROVIDER: TracerProvider = new ProxyTracerProvider().getDelegate();
+let noop: TracerProvider | undefined;
+
+/** The API's no-op provider: what a ProxyTracerProvider delegates to until an SDK is registered. */
+function noopProvider(): TracerProvider {
+  return (noop ??= new (otelApi().ProxyTracerProvider)().getDelegate());
+}
 
 /**
  * Whether any span can be recorded: false while no SDK is registered, when every span would be the API's no-op. Then
  * the runtime skips span work altogether (no span objects, attributes, URL formatting or redaction) and only carries
- * the incoming context on, which is exactly what the no-op spans would have done. Asked per request (two property
+ * the incoming context on, which is exactly what the no-op spans would have done. Asked per request (a few property
  * reads), so an SDK registered later is seen at once.
  */
 export function canRecord(): boolean {
+  if (!otelInUse()) return false; // nothing registered, and the API not needed yet (runtime/api.ts)
+  const { trace, ProxyTracerProvider } = otelApi();
   const provider = trace.getTracerProvider();
   const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
-  return delegate !== NOOP_PROVIDER;
+  return delegate !== noopProvider();
 }

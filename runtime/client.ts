@@ -1,14 +1,5 @@
-import {
-  context,
-  INVALID_SPAN_CONTEXT,
-  propagation,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Attributes,
-  type Context,
-  type Span,
-} from '@opentelemetry/api';
+import type { Attributes, Context, Span } from '@opentelemetry/api';
+import { invalidSpan, otelApi, otelInUse } from './api';
 import { semconv } from './semconv';
 import { canRecord, currentTracer, ensureBootstrapped } from './bootstrap';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery, type Method } from './http-semconv';
@@ -20,8 +11,6 @@ import { BUILD_CALL, SUPPRESS_TRACING } from './net/owner';
 // The CLIENT span every client wrapper shares: start it as a child of the active context, run the real call in a
 // context where it is the parent (and other instrumentations stand down), end it once with the outcome.
 
-const INVALID_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-
 export interface ClientCall {
   readonly span: Span;
   /** Where the call runs: the span as parent, other instrumentations suppressed when asked. */
@@ -32,13 +21,19 @@ export interface ClientCall {
   readonly hostname: string | undefined;
 }
 
-export function startClientCall(rawMethod: string | undefined, url: URL | undefined, site: Site | undefined, suppress: boolean): ClientCall {
-  ensureBootstrapped();
+/**
+ * The call's span and contexts; undefined when nothing is registered with OpenTelemetry and no request brought trace
+ * context (runtime/api.ts), where there is no span to make and no trace to send on: the call goes out untouched.
+ */
+export function startClientCall(rawMethod: string | undefined, url: URL | undefined, site: Site | undefined, suppress: boolean): ClientCall | undefined {
   learnSite(site);
+  if (!otelInUse()) return undefined;
+  ensureBootstrapped();
+  const { context, SpanKind, trace } = otelApi();
   if (!canRecord()) {
     // No SDK: no span, just the active context's trace carried on (as the API's no-op span would).
     const active = context.active();
-    return { span: trace.getSpan(active) ?? INVALID_SPAN, context: active, headersFrom: active, site, hostname: url?.hostname };
+    return { span: trace.getSpan(active) ?? invalidSpan(), context: active, headersFrom: active, site, hostname: url?.hostname };
   }
   const method = normalizeMethod(rawMethod);
   const attributes: Attributes = {};
@@ -111,7 +106,7 @@ export function parseUrl(value: unknown): URL | undefined {
 /** The trace headers for this call, or none when `propagateTo` excludes its host. */
 export function traceHeaders(call: ClientCall): Record<string, string> {
   const carrier: Record<string, string> = {};
-  if (mayPropagate(call.site, call.hostname)) propagation.inject(call.headersFrom, carrier);
+  if (mayPropagate(call.site, call.hostname)) otelApi().propagation.inject(call.headersFrom, carrier);
   return carrier;
 }
 
@@ -163,7 +158,7 @@ export function endWithStatus(call: ClientCall, status: unknown): void {
       call.span.setAttribute(semconv().ATTR_HTTP_RESPONSE_STATUS_CODE, status);
       if (status >= 400) {
         call.span.setAttribute(semconv().ATTR_ERROR_TYPE, String(status));
-        call.span.setStatus({ code: SpanStatusCode.ERROR });
+        call.span.setStatus({ code: otelApi().SpanStatusCode.ERROR });
       }
     }
   }, undefined);
@@ -174,7 +169,7 @@ export function endWithStatus(call: ClientCall, status: unknown): void {
 export function endWithError(call: ClientCall, error: unknown, cancelled: boolean): void {
   // Describing the error reads the caller's object, whose getters may throw: the span is ended whatever happens.
   if (!cancelled) {
-    safely(() => call.span.setStatus({ code: SpanStatusCode.ERROR }), undefined);
+    safely(() => call.span.setStatus({ code: otelApi().SpanStatusCode.ERROR }), undefined);
     safely(() => call.span.setAttribute(semconv().ATTR_ERROR_TYPE, errorCodeOf(error)), undefined);
     safely(() => call.span.recordException(error as Error), undefined);
   }
@@ -205,7 +200,7 @@ export interface ClientOutcome {
 export function settle(call: ClientCall, run: () => unknown, outcome: ClientOutcome, runIn: Context = call.context): unknown {
   let pending: unknown;
   try {
-    pending = context.with(runIn, run);
+    pending = otelApi().context.with(runIn, run);
   } catch (error) {
     endWithError(call, error, safely(() => outcome.cancelled(error), false));
     throw error;

@@ -8,7 +8,7 @@ import {
   setServerRoute,
   type ServerRequestState,
 } from './server';
-import { applyInContext, endpointAttributes, invokeInContext, isWrapped, mark, markEndpoint, type AnyFunction } from './handler';
+import { applyInContext, endpointOf, invokeInContext, isWrapped, mark, markEndpoint, type AnyFunction } from './handler';
 import { keepShape, safely } from './safe';
 import { learnSite, type Site } from './site';
 
@@ -85,7 +85,7 @@ function wrapHandler(handler: AnyFunction, kind: HandlerKind, site: Site | undef
   // (req, res, next) or, for error middleware, (err, req, res, next).
   const reqAt = handler.length === 4 ? 1 : 0;
   const nextAt = reqAt + 2;
-  const endpoint = kind === 'route' ? endpointAttributes(site) : undefined;
+  const endpoint = kind === 'route' ? endpointOf(site) : undefined;
   const wrapper = function (this: unknown, ...args: unknown[]) {
     const state = beginServerRequest(args[reqAt], args[reqAt + 1]);
     if (!state) return handler.apply(this, args);

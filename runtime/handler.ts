@@ -1,4 +1,5 @@
-import { context, type Attributes } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
+import { otelApi } from './api';
 import { beginServerRequest, learnServerRoute, recordServerError, setServerRoute, type ServerRequestState } from './server';
 import { isThenable, keepShape, safely } from './safe';
 import { learnSite, siteAttributes, type Site } from './site';
@@ -26,12 +27,14 @@ export function mark<F extends AnyFunction>(fn: F): F {
  * The arguments go through `context.with`, so no closure is made per call.
  */
 export function invokeInContext(handler: AnyFunction, thisArg: unknown, args: unknown[], state: ServerRequestState): unknown {
+  const { context } = otelApi();
   if (context.active() === state.context) return invoke(handler, thisArg, args, state);
   return context.with(state.context, invoke, undefined, handler, thisArg, args, state);
 }
 
 /** `fn.apply(thisArg, args)` in the request's context; entered only when it is not already active. */
 export function applyInContext(state: ServerRequestState, fn: AnyFunction, thisArg: unknown, args: unknown[]): unknown {
+  const { context } = otelApi();
   if (context.active() === state.context) return fn.apply(thisArg, args);
   return context.with(state.context, Reflect.apply, undefined, fn, thisArg, args);
 }
@@ -68,21 +71,33 @@ export interface HandlerShape {
   readonly learned?: boolean;
 }
 
-/** The endpoint's code.* attributes, computed once when its handler is wrapped. */
-export function endpointAttributes(site: Site | undefined): Attributes | undefined {
-  if (!site) return undefined;
-  const attributes: Attributes = {};
-  safely(() => siteAttributes(site, attributes), undefined);
-  return attributes;
+/**
+ * An endpoint's code location (code.*) for its SERVER span. Built when the handler is wrapped, but its attributes
+ * are computed on the first span that records: the keys come from the conventions package, which a process without
+ * an SDK never needs to load.
+ */
+export interface Endpoint {
+  readonly site: Site;
+  attributes?: Attributes;
+}
+
+export function endpointOf(site: Site | undefined): Endpoint | undefined {
+  return site ? { site } : undefined;
 }
 
 /** The endpoint's code location goes on the SERVER span (code.*), baked in at build time. */
-export function markEndpoint(state: ServerRequestState, attributes: Attributes | undefined): void {
+export function markEndpoint(state: ServerRequestState, endpoint: Endpoint | undefined): void {
   // Not for a span that records nothing (no SDK), nor twice for the same endpoint (every layer of a route).
-  if (!attributes || state.endpoint === attributes) return;
-  state.endpoint = attributes;
+  if (!endpoint || state.endpoint === endpoint) return;
+  state.endpoint = endpoint;
   try {
-    if (state.span.isRecording()) state.span.setAttributes(attributes);
+    if (!state.span.isRecording()) return;
+    if (!endpoint.attributes) {
+      const attributes: Attributes = {};
+      safely(() => siteAttributes(endpoint.site, attributes), undefined);
+      endpoint.attributes = attributes;
+    }
+    state.span.setAttributes(endpoint.attributes);
   } catch {
     // the span goes without its code location
   }
@@ -95,7 +110,7 @@ export function wrapHandlers<H>(value: H, shape: HandlerShape, site: Site | unde
   if (typeof value !== 'function' || isWrapped(value)) return value;
   const handler = value as unknown as AnyFunction;
   if (shape.leaveAlone?.(handler)) return value;
-  const endpoint = shape.endpoint ? endpointAttributes(site) : undefined;
+  const endpoint = shape.endpoint ? endpointOf(site) : undefined;
   const wrapper = function (this: unknown, ...args: unknown[]) {
     const exchange = safely(() => shape.exchange(args), undefined);
     const state = exchange && beginServerRequest(exchange.req, exchange.res);

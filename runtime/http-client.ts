@@ -1,4 +1,4 @@
-import { context } from '@opentelemetry/api';
+import { otelApi } from './api';
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
 import * as https from 'node:https';
 import { endWithError, endWithStatus, parseUrl, startClientCall, traceHeaders, withMissingHeaders, type ClientCall } from './client';
@@ -23,7 +23,7 @@ export function httpRequest(site: Site | undefined, impl: RequestFn, ...args: un
   const callArgs = safely(() => withTraceHeaders(args, parsed, call), args);
   let request: ClientRequest;
   try {
-    request = context.with(call.context, () => impl(...callArgs));
+    request = otelApi().context.with(call.context, () => impl(...callArgs));
   } catch (error) {
     endWithError(call, error, false);
     throw error;

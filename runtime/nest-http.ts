@@ -1,4 +1,4 @@
-import { context } from '@opentelemetry/api';
+import { otelApi } from './api';
 import { ACTIVE_CALL, callConfig, installInjector, outcome } from './axios';
 import { endWithError, endWithStatus, parseUrl, startClientCall, type ClientCall } from './client';
 import { httpIsInstrumented } from './instrumented';
@@ -82,7 +82,7 @@ function subscribeInSpan(
     ended = true;
     how();
   };
-  const inner = context.with(call.context.setValue(ACTIVE_CALL, call), () =>
+  const inner = otelApi().context.with(call.context.setValue(ACTIVE_CALL, call), () =>
     source.subscribe({
       next: (value: unknown) => {
         status = safely(() => outcome.status(value), undefined);

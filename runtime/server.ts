@@ -1,22 +1,12 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import {
-  context,
-  INVALID_SPAN_CONTEXT,
-  propagation,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Attributes,
-  type Context,
-  type Span,
-  type TextMapGetter,
-} from '@opentelemetry/api';
+import type { Attributes, Context, Span, SpanKind, TextMapGetter } from '@opentelemetry/api';
+import { carriesTraceContext, invalidSpan, otelApi, otelInUse } from './api';
 import { semconv } from './semconv';
 import { canRecord, currentTracer, ensureBootstrapped } from './bootstrap';
 import { expressRouteAtEnd, type ExpressRequestLike } from './express-route';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery, splitAuthority, type Method } from './http-semconv';
 import { safely } from './safe';
+import type { Endpoint } from './handler';
 
 /** What autotrace keeps for one incoming request, whichever framework's wrapper saw it first. */
 export interface ServerRequestState {
@@ -39,8 +29,8 @@ export interface ServerRequestState {
   expressRouteName: string | undefined;
   /** The route template the span is named by, once known (the run-time record reads it). */
   route?: string;
-  /** The code.* attributes last put on the span (runtime/handler.ts markEndpoint), so one endpoint sets them once. */
-  endpoint?: Attributes;
+  /** The endpoint last marked on the span (runtime/handler.ts markEndpoint), so one endpoint sets its code.* once. */
+  endpoint?: Endpoint;
   lastError: unknown;
   ended: boolean;
   /** A build-time wrapper reached the request after the run-time net began it (the run-time record counts the rest). */
@@ -111,6 +101,8 @@ export function beginServerRequest(req: unknown, res: unknown): ServerRequestSta
     return existing;
   }
   if (!isIncomingMessage(req) || !isServerResponse(res)) return undefined;
+  // Nothing registered with OpenTelemetry and no trace brought in: no span, no context to carry, nothing to do.
+  if (!otelInUse() && !carriesTraceContext(req.headers)) return undefined;
   try {
     return adoptActiveServerSpan(req) ?? startServerSpan(req, res);
   } catch {
@@ -124,6 +116,7 @@ export function beginServerRequest(req: unknown, res: unknown): ServerRequestSta
  * scope are read from the SDK's span object; the API's Span interface does not expose them.
  */
 function adoptActiveServerSpan(req: IncomingMessage): ServerRequestState | undefined {
+  const { context, ROOT_CONTEXT, trace, SpanKind } = otelApi();
   const active = context.active();
   if (active === ROOT_CONTEXT) return undefined;
   const span = trace.getSpan(active) as (Span & SdkSpanFields) | undefined;
@@ -143,6 +136,7 @@ interface SdkSpanFields {
 
 function startServerSpan(req: IncomingMessage, res: ServerResponse): ServerRequestState {
   ensureBootstrapped();
+  const { propagation, ROOT_CONTEXT, SpanKind, trace } = otelApi();
   const method = normalizeMethod(req.method);
   const parent = propagation.extract(ROOT_CONTEXT, req.headers, headerGetter);
   if (!canRecord()) return carryOnly(req, parent, method);
@@ -175,10 +169,8 @@ function onResponseClose(this: ServerResponse): void {
  * parent (as the API's no-op span would), and nothing else is done: no span, no attributes, no listener.
  */
 function carryOnly(req: IncomingMessage, parent: Context, method: Method): ServerRequestState {
-  return track(req, trace.getSpan(parent) ?? INVALID_SPAN, parent, method, true);
+  return track(req, otelApi().trace.getSpan(parent) ?? invalidSpan(), parent, method, true);
 }
-
-const INVALID_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 function requestAttributes(req: IncomingMessage, method: Method): Attributes {
   const keys = semconv();
@@ -331,11 +323,11 @@ function describeOutcome(state: ServerRequestState, res: ServerResponse): void {
     // Server spans: 5xx is an error, 4xx is the client's (HTTP semantic conventions, "Status").
     if (status >= 500) {
       span.setAttribute(semconv().ATTR_ERROR_TYPE, String(status));
-      span.setStatus({ code: SpanStatusCode.ERROR });
+      span.setStatus({ code: otelApi().SpanStatusCode.ERROR });
     }
   } else if (state.lastError !== undefined) {
     span.setAttribute(semconv().ATTR_ERROR_TYPE, errorTypeOf(state.lastError));
-    span.setStatus({ code: SpanStatusCode.ERROR });
+    span.setStatus({ code: otelApi().SpanStatusCode.ERROR });
   }
 }
 

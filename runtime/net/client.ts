@@ -1,4 +1,4 @@
-import { context } from '@opentelemetry/api';
+import { otelApi } from '../api';
 import { canRecord } from '../bootstrap';
 import { normalizeMethod } from '../http-semconv';
 import { startClientCall, traceHeaders, type ClientCall } from '../client';
@@ -15,7 +15,7 @@ import { noteClient, recording } from './record';
  * call the build traced costs the net two context lookups.
  */
 export function netOwnsCall(instrumented: () => boolean): boolean {
-  return canRecord() && !callIsOwned(context.active()) && !instrumented();
+  return canRecord() && !callIsOwned(otelApi().context.active()) && !instrumented();
 }
 
 /** The CLIENT span for a call nobody owns, or undefined when it is owned, or nothing is recorded (no SDK). */

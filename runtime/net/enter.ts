@@ -1,4 +1,5 @@
-import { context, type Context } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
+import { otelApi } from '../api';
 
 // Makes a context active for the rest of the current synchronous execution and what it schedules, as
 // AsyncLocalStorage's `enterWith` does. `http.server.request.start` is published synchronously just before
@@ -14,7 +15,7 @@ interface Enterable {
 }
 
 function registeredManager(): Enterable | undefined {
-  const api = context as unknown as { _getContextManager?: () => unknown };
+  const api = otelApi().context as unknown as { _getContextManager?: () => unknown };
   const manager = typeof api._getContextManager === 'function' ? api._getContextManager() : undefined;
   return typeof manager === 'object' && manager !== null ? (manager as Enterable) : undefined;
 }
