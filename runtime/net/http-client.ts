@@ -1,7 +1,7 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { addMissing, endWithError, endWithStatus, type ClientCall } from '../client';
 import { httpIsInstrumented } from '../instrumented';
-import { listen } from './channels';
+import type { Listener } from './channels';
 import { netOwnsCall, netTraceHeaders, startNetCall } from './client';
 
 // node:http / node:https client requests made by code no build-time site wrapped. Node 22+ publishes
@@ -55,15 +55,16 @@ function end(request: ClientRequest, how: (call: ClientCall) => void): void {
   how(call);
 }
 
-export function listenToHttpClients(): void {
-  listen('http.client.request.created', (message) => begin((message as { request: ClientRequest }).request, true));
-  listen('http.client.request.start', (message) => begin((message as { request: ClientRequest }).request, false));
-  listen('http.client.response.finish', (message) => {
+/** The net's listener for each node:http client channel (runtime/net/index.ts subscribes them). */
+export const handlers: Readonly<Record<string, Listener>> = {
+  'http.client.request.created': (message) => begin((message as { request: ClientRequest }).request, true),
+  'http.client.request.start': (message) => begin((message as { request: ClientRequest }).request, false),
+  'http.client.response.finish': (message) => {
     const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
     end(request, (call) => endWithStatus(call, response.statusCode));
-  });
-  listen('http.client.request.error', (message) => {
+  },
+  'http.client.request.error': (message) => {
     const { request, error } = message as { request: ClientRequest; error: unknown };
     end(request, (call) => endWithError(call, error, false));
-  });
-}
+  },
+};

@@ -1,7 +1,9 @@
-import { listenToHttpClients } from './http-client';
-import { startRecord } from './record';
-import { listenToServers } from './server';
-import { listenToUndici } from './undici';
+import { canRecord } from '../bootstrap';
+import { listen, type Listener } from './channels';
+import type * as RecordModule from './record';
+import type * as ServerModule from './server';
+import type * as HttpClientModule from './http-client';
+import type * as UndiciModule from './undici';
 
 // The run-time net: spans for the HTTP traffic no build-time site wrapped (a server a framework creates inside
 // node_modules, an SDK's client), from the diagnostics channels node:http and undici publish. Loaded with
@@ -11,16 +13,45 @@ import { listenToUndici } from './undici';
 
 const STARTED = Symbol.for('autotrace.net');
 
+type Handlers = Readonly<Record<string, Listener>>;
+
+/**
+ * Subscribes to `channels` now, and requires the module that handles them on the first message published while
+ * something can record (an SDK): until then a message costs one check, and the span code the handlers use
+ * (runtime/server.ts, client.ts and what they load) stays out of the service's startup. From then on every message
+ * goes to the module, which decides as it always did.
+ */
+function listenLazily(channels: readonly string[], load: () => Handlers): void {
+  let handlers: Handlers | undefined;
+  for (const name of channels) {
+    listen(name, (message, channel) => {
+      if (!handlers) {
+        if (!canRecord()) return;
+        handlers = load();
+      }
+      handlers[name]!(message, channel);
+    });
+  }
+}
+
 function start(): void {
   const env = process.env.AUTOTRACE_NET?.trim().toLowerCase();
   if (env === 'off' || env === 'false' || env === '0') return;
   const holder = globalThis as { [STARTED]?: true };
   if (holder[STARTED]) return;
   holder[STARTED] = true;
-  startRecord(process.env.AUTOTRACE_RUNTIME_REPORT);
-  listenToServers();
-  listenToHttpClients();
-  listenToUndici();
+  // Literal paths, so that bundlers still find and include each module.
+  const recordTo = process.env.AUTOTRACE_RUNTIME_REPORT;
+  if (recordTo) (require('./record') as typeof RecordModule).startRecord(recordTo);
+  listenLazily(['http.server.request.start'], () => (require('./server') as typeof ServerModule).handlers);
+  listenLazily(
+    ['http.client.request.created', 'http.client.request.start', 'http.client.response.finish', 'http.client.request.error'],
+    () => (require('./http-client') as typeof HttpClientModule).handlers,
+  );
+  listenLazily(
+    ['undici:request:create', 'undici:request:headers', 'undici:request:trailers', 'undici:request:error'],
+    () => (require('./undici') as typeof UndiciModule).handlers,
+  );
 }
 
 try {

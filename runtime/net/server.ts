@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { canRecord } from '../bootstrap';
 import { beginServerRequest, type ServerRequestState } from '../server';
-import { listen } from './channels';
+import type { Listener } from './channels';
 import { enterContext } from './enter';
 import { httpServerIsInstrumented } from '../instrumented';
 import { noteServer, recording } from './record';
@@ -35,6 +35,7 @@ function noteUnreached(state: ServerRequestState): void {
   if (!state.reachedByBuild) noteServer(state.method.value, state.route);
 }
 
-export function listenToServers(): void {
-  listen('http.server.request.start', onRequestStart);
-}
+/** The net's listener for node:http's server channel (runtime/net/index.ts subscribes it). */
+export const handlers: Readonly<Record<string, Listener>> = {
+  'http.server.request.start': onRequestStart,
+};

@@ -1,6 +1,6 @@
 import { addMissing, endWithError, endWithStatus, parseUrl, type ClientCall } from '../client';
 import { undiciIsInstrumented } from '../instrumented';
-import { listen } from './channels';
+import type { Listener } from './channels';
 import { netOwnsCall, netTraceHeaders, startNetCall } from './client';
 
 // Global fetch and the undici package publish the same channels, on Node 20, 22 and 24 alike:
@@ -55,21 +55,22 @@ function end(request: object, how: (call: ClientCall) => void): void {
   how(call);
 }
 
-export function listenToUndici(): void {
-  listen(CREATE, onCreate);
-  listen('undici:request:headers', (message) => {
+/** The net's listener for each undici channel (runtime/net/index.ts subscribes them). */
+export const handlers: Readonly<Record<string, Listener>> = {
+  [CREATE]: onCreate,
+  'undici:request:headers': (message) => {
     const { request, response } = message as { request: object; response: { statusCode?: unknown } };
     if (calls.has(request) && typeof response?.statusCode === 'number') statuses.set(request, response.statusCode);
-  });
-  listen('undici:request:trailers', (message) => {
+  },
+  'undici:request:trailers': (message) => {
     const { request } = message as { request: object };
     end(request, (call) => endWithStatus(call, statuses.get(request)));
-  });
-  listen('undici:request:error', (message) => {
+  },
+  'undici:request:error': (message) => {
     const { request, error } = message as { request: object; error: unknown };
     end(request, (call) => endWithError(call, error, isAbort(error)));
-  });
-}
+  },
+};
 
 function isAbort(error: unknown): boolean {
   const e = error as { name?: unknown; code?: unknown } | null;
