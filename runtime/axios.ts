@@ -1,5 +1,5 @@
 import { otelApi, otelInUse } from './api';
-import { addMissing, parseUrl, settle, startClientCall, traceHeaders, type ClientCall, type ClientOutcome } from './client';
+import { addMissing, callNeedsTracing, parseUrl, settle, startClientCall, traceHeaders, type ClientCall, type ClientOutcome } from './client';
 import { httpIsInstrumented } from './instrumented';
 import { facadesPerSite } from './facades';
 import { safely } from './safe';
@@ -51,6 +51,7 @@ const facadeOf = facadesPerSite((instance: AxiosLike, site: Site | undefined) =>
 
 function traced(instance: AxiosLike, method: string | undefined, args: unknown[], site: Site | undefined): unknown {
   const invoke = () => (method ? (instance[method] as AnyFunction).apply(instance, args) : instance(...args));
+  if (!callNeedsTracing(site)) return invoke();
   const call = safely(() => {
     const config = callConfig(method, args);
     const url = parseUrl(instance.getUri?.(config));

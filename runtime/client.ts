@@ -22,11 +22,22 @@ export interface ClientCall {
 }
 
 /**
- * The call's span and contexts; undefined when nothing is registered with OpenTelemetry and no request brought trace
- * context (runtime/api.ts), where there is no span to make and no trace to send on: the call goes out untouched.
+ * Whether a client call has anything to get from autotrace, asked by each client wrapper before it reads the call's
+ * arguments: not while nothing is registered with OpenTelemetry and no request brought trace context (runtime/api.ts),
+ * where there is no span to make and no trace to send on, so the call goes out untouched (no URL parsed). Takes in
+ * what the site says about the whole process either way.
  */
+export function callNeedsTracing(site: Site | undefined): boolean {
+  try {
+    learnSite(site);
+  } catch {
+    // a site the runtime cannot read teaches nothing
+  }
+  return otelInUse();
+}
+
+/** The call's span and contexts; undefined when nothing uses the OpenTelemetry API yet (see callNeedsTracing). */
 export function startClientCall(rawMethod: string | undefined, url: URL | undefined, site: Site | undefined, suppress: boolean): ClientCall | undefined {
-  learnSite(site);
   if (!otelInUse()) return undefined;
   ensureBootstrapped();
   const { context, SpanKind, trace } = otelApi();

@@ -1,4 +1,4 @@
-import { addMissing, parseUrl, settle, startClientCall, traceHeaders, type ClientCall } from './client';
+import { addMissing, callNeedsTracing, parseUrl, settle, startClientCall, traceHeaders, type ClientCall } from './client';
 import { undiciIsInstrumented } from './instrumented';
 import { safely } from './safe';
 import type { Site } from './site';
@@ -30,6 +30,7 @@ function requestOf(input: unknown): RequestLike | undefined {
 }
 
 function tracedFetch(impl: FetchLike, site: Site | undefined, args: unknown[]): unknown {
+  if (!callNeedsTracing(site)) return impl(...(args as [unknown, RequestInit?]));
   const call = safely(() => {
     const [input, init] = args as [unknown, RequestInit | undefined];
     const request = requestOf(input);

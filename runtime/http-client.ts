@@ -1,7 +1,7 @@
 import { otelApi } from './api';
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
 import * as https from 'node:https';
-import { endWithError, endWithStatus, parseUrl, startClientCall, traceHeaders, withMissingHeaders, type ClientCall } from './client';
+import { callNeedsTracing, endWithError, endWithStatus, parseUrl, startClientCall, traceHeaders, withMissingHeaders, type ClientCall } from './client';
 import { httpIsInstrumented } from './instrumented';
 import { safely } from './safe';
 import type { Site } from './site';
@@ -17,6 +17,7 @@ type RequestFn = (...args: unknown[]) => ClientRequest;
 type HeadersOption = OutgoingHttpHeaders | readonly string[];
 
 export function httpRequest(site: Site | undefined, impl: RequestFn, ...args: unknown[]): ClientRequest {
+  if (!callNeedsTracing(site)) return impl(...args);
   const parsed = safely(() => parseArgs(impl, args), undefined);
   const call = parsed && safely(() => startClientCall(sentMethod(parsed.options), parsed.url, site, httpIsInstrumented()), undefined);
   if (!parsed || !call) return impl(...args);

@@ -1,6 +1,6 @@
 import { otelApi } from './api';
 import { ACTIVE_CALL, callConfig, installInjector, outcome } from './axios';
-import { endWithError, endWithStatus, parseUrl, startClientCall, type ClientCall } from './client';
+import { callNeedsTracing, endWithError, endWithStatus, parseUrl, startClientCall, type ClientCall } from './client';
 import { httpIsInstrumented } from './instrumented';
 import { facadesPerSite } from './facades';
 import { safely } from './safe';
@@ -111,6 +111,7 @@ function subscribeInSpan(
 }
 
 function startCall(service: ServiceLike, method: string, args: unknown[], site: Site | undefined): ClientCall | undefined {
+  if (!callNeedsTracing(site)) return undefined;
   const instance = service.axiosRef;
   if (typeof instance !== 'function') return undefined;
   installInjector(instance as never);

@@ -1,4 +1,4 @@
-import { parseUrl, settle, startClientCall, traceHeaders, withMissingHeaders, type ClientCall, type NodeHeaders } from './client';
+import { callNeedsTracing, parseUrl, settle, startClientCall, traceHeaders, withMissingHeaders, type ClientCall, type NodeHeaders } from './client';
 import { undiciIsInstrumented } from './instrumented';
 import { safely } from './safe';
 import type { Site } from './site';
@@ -14,6 +14,7 @@ interface UndiciOptions {
 }
 
 export function undiciRequest(site: Site | undefined, impl: RequestFn, url: unknown, options?: UndiciOptions): unknown {
+  if (!callNeedsTracing(site)) return impl(url, options);
   const call = safely(() => startClientCall(options?.method, urlOf(url, options), site, undiciIsInstrumented()), undefined);
   if (!call) return impl(url, options);
   const callOptions = safely(() => withTraceHeaders(options, call), options);
