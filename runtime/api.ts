@@ -34,6 +34,14 @@ export function carriesTraceContext(headers: Record<string, unknown>): boolean {
   return headers.traceparent !== undefined || headers.baggage !== undefined;
 }
 
+/**
+ * A context key, made as the API's `createContextKey` makes it (the global symbol of its description) but without
+ * loading the API: every copy of the API and of this runtime, and @opentelemetry/core, gets the same key.
+ */
+export function contextKey(description: string): symbol {
+  return Symbol.for(description);
+}
+
 let invalid: Api.Span | undefined;
 
 /** The API's span for "no span": what a request or call with no SDK and no incoming trace runs under. */

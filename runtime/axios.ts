@@ -1,4 +1,4 @@
-import { otelApi, otelInUse } from './api';
+import { contextKey, otelApi, otelInUse } from './api';
 import { addMissing, callNeedsTracing, parseUrl, settle, startClientCall, traceHeaders, type ClientCall, type ClientOutcome } from './client';
 import { httpIsInstrumented } from './instrumented';
 import { facadesPerSite } from './facades';
@@ -25,7 +25,7 @@ interface AxiosHeadersLike {
 const METHODS = ['request', 'get', 'delete', 'head', 'options', 'post', 'put', 'patch', 'postForm', 'putForm', 'patchForm'];
 // get(url, config), post(url, data, config): where the per-call config is, by method.
 const CONFIG_AT: Record<string, number> = { request: 0, get: 1, delete: 1, head: 1, options: 1 };
-export const ACTIVE_CALL = Symbol.for('autotrace.axios.call'); // a context key, as the API's createContextKey makes it
+export const ACTIVE_CALL = contextKey('autotrace.axios.call');
 
 const withInjector = new WeakSet<object>();
 

@@ -1,12 +1,11 @@
 import type { TracerProvider, Tracer } from '@opentelemetry/api';
-import { otelApi, otelInUse } from './api';
+import { contextKey, otelApi, otelInUse } from './api';
 import type * as ContextManagerModule from './context-manager';
 import type * as PropagatorsModule from './propagators';
 import { publishedProvider, type SharedProvider } from './shared-provider';
 import { VERSION } from './version';
 
-// A context key is the global symbol of its description (the API's createContextKey).
-const PROBE = Symbol.for('autotrace.probe');
+const PROBE = contextKey('autotrace.probe');
 
 /** True when a context manager is registered: a value set with `context.with` is visible inside it. */
 function hasContextManager(): boolean {

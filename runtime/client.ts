@@ -36,9 +36,11 @@ export function callNeedsTracing(site: Site | undefined): boolean {
   return otelInUse();
 }
 
-/** The call's span and contexts; undefined when nothing uses the OpenTelemetry API yet (see callNeedsTracing). */
-export function startClientCall(rawMethod: string | undefined, url: URL | undefined, site: Site | undefined, suppress: boolean): ClientCall | undefined {
-  if (!otelInUse()) return undefined;
+/**
+ * The call's span and contexts. Asked only for a call that needs them: a wrapper asks `callNeedsTracing` first, the
+ * run-time net `canRecord`.
+ */
+export function startClientCall(rawMethod: string | undefined, url: URL | undefined, site: Site | undefined, suppress: boolean): ClientCall {
   ensureBootstrapped();
   const { context, SpanKind, trace } = otelApi();
   if (!canRecord()) {

@@ -76,17 +76,17 @@ export interface HandlerShape {
  * are computed on the first span that records: the keys come from the conventions package, which a process without
  * an SDK never needs to load.
  */
-export interface Endpoint {
+export interface EndpointLocation {
   readonly site: Site;
   attributes?: Attributes;
 }
 
-export function endpointOf(site: Site | undefined): Endpoint | undefined {
+export function endpointOf(site: Site | undefined): EndpointLocation | undefined {
   return site ? { site } : undefined;
 }
 
 /** The endpoint's code location goes on the SERVER span (code.*), baked in at build time. */
-export function markEndpoint(state: ServerRequestState, endpoint: Endpoint | undefined): void {
+export function markEndpoint(state: ServerRequestState, endpoint: EndpointLocation | undefined): void {
   // Not for a span that records nothing (no SDK), nor twice for the same endpoint (every layer of a route).
   if (!endpoint || state.endpoint === endpoint) return;
   state.endpoint = endpoint;

@@ -6,7 +6,7 @@ import { canRecord, currentTracer, ensureBootstrapped } from './bootstrap';
 import { expressRouteAtEnd, type ExpressRequestLike } from './express-route';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery, splitAuthority, type Method } from './http-semconv';
 import { safely } from './safe';
-import type { Endpoint } from './handler';
+import type { EndpointLocation } from './handler';
 
 /** What autotrace keeps for one incoming request, whichever framework's wrapper saw it first. */
 export interface ServerRequestState {
@@ -30,7 +30,7 @@ export interface ServerRequestState {
   /** The route template the span is named by, once known (the run-time record reads it). */
   route?: string;
   /** The endpoint last marked on the span (runtime/handler.ts markEndpoint), so one endpoint sets its code.* once. */
-  endpoint?: Endpoint;
+  endpoint?: EndpointLocation;
   lastError: unknown;
   ended: boolean;
   /** A build-time wrapper reached the request after the run-time net began it (the run-time record counts the rest). */
