@@ -206,10 +206,16 @@ function transformSourceFile(core: Core, context: ts.TransformationContext, file
   if (actions.size === 0) return file;
   const { factory } = context;
 
-  // Actions are keyed by original nodes; rewriting uses the visited ones, so nested sites are rewritten too.
+  // Actions are keyed by original nodes; rewriting uses the visited ones, so nested sites are rewritten too. Only the
+  // nodes that hold an action are descended into: every other subtree comes back as it went in.
+  const holdsAction = new Set<ts.Node>();
+  for (const node of actions.keys()) {
+    for (let at: ts.Node | undefined = node.parent; at && !holdsAction.has(at); at = at.parent) holdsAction.add(at);
+  }
   const visit = (node: ts.Node): ts.VisitResult<ts.Node> => {
     const action = actions.get(node);
-    return action ? apply(node, action) : ts_.visitEachChild(node, visit, context);
+    if (action) return apply(node, action);
+    return holdsAction.has(node) ? ts_.visitEachChild(node, visit, context) : node;
   };
 
   const apply = (node: ts.Node, action: Action): ts.VisitResult<ts.Node> => {
