@@ -5,6 +5,7 @@ import type { Gap } from './gaps';
 import { packageMajorOf, packageNameOf } from './packages';
 import {
   isRuntimeCall,
+  isUntypedAt,
   matchAppFactory,
   matchClientCall,
   matchClientInstance,
@@ -33,6 +34,7 @@ import {
   CLIENT_CALL_RULES,
   GLOBAL_CLIENT_RULES,
   mayCreateApps,
+  RUNTIME_BINDING,
   type AppFactoryRule,
   type ArgumentRule,
   type ClientCallRule,
@@ -43,8 +45,9 @@ import {
 } from './rules/index';
 import { mayDeclareControllers, nestController, type NestControllerAction } from './nest';
 import { enclosingFunctionName, ownName, urlTemplate, type SiteInfo } from './sites';
+import { mayMeetTracedTypes } from './reach';
 import { datastoreFacts } from './sql-facts';
-import { matchDynamicCall, matchUnsupportedClient, matchUntracedImport, matchUntypedSite, type UnsupportedMatch } from './unsupported';
+import { matchDynamicCall, matchUnsupportedClient, matchUntracedImport, matchUntypedSite, mentionsUntracedPackage, type UnsupportedMatch } from './unsupported';
 
 // Recognise and decide, once per file: every site autotrace sees becomes a record (for the report), and every site
 // it will rewrite an action keyed by its original node (for the transform). The transform only applies actions, so
@@ -90,6 +93,8 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
   const checksFactories = mayCreateApps(file.text);
   const checksControllers = mayDeclareControllers(file.text);
   const typed = typedRecogniser(core);
+  // The rule table's checker questions, where the file can meet a traced package's types (transformer/reach.ts).
+  const asksChecker = typed && core.program && !mayMeetTracedTypes(ts_, core.program, file) ? undefined : typed;
   const tracksImports = mayTrackImports(ts_, file);
   /**
    * Asks the checker first. Import tracking answers where there is no checker, and where the checker sees only
@@ -98,18 +103,27 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
    * subject's value through the file (a third of the plugin's time when it came first).
    */
   const ask = <T>(byChecker: (r: Recogniser) => T | undefined, byImports: () => T | undefined, subject: ts.Expression) => {
-    if (typed) {
-      const match = byChecker(typed);
+    if (asksChecker) {
+      const match = byChecker(asksChecker);
       if (match) return { match, by: 'checker' as const };
     }
     if (!tracksImports || (typed && !isUntyped(subject))) return undefined;
     const match = byImports();
     return match ? { match, by: 'imports' as const } : undefined;
   };
-  const isUntyped = (subject: ts.Expression) =>
-    (typed!.checker.getTypeAtLocation(subject).flags & (ts_.TypeFlags.Any | ts_.TypeFlags.Unknown)) !== 0;
+  const isUntyped = (subject: ts.Expression) => isUntypedAt(typed!, subject);
   /** Whether import tracking may speak about this receiver: no checker, or one that sees only `any`/`unknown` there. */
   const receiverUntyped = (subject: ts.Expression) => !typed || isUntyped(subject);
+  // A file that can hold no site is not walked: no checker question can meet a traced type in it, import tracking
+  // has nothing to follow, and it names no app factory, controller, untraced package or code autotrace emitted.
+  const mayHoldSites =
+    asksChecker !== undefined ||
+    tracksImports ||
+    checksFactories ||
+    checksControllers ||
+    file.text.includes(RUNTIME_BINDING) ||
+    mentionsUntracedPackage(file.text);
+  if (!mayHoldSites) return { records, gaps, actions, nearMisses: findNearMisses(ts_, file, core.projectRoot) };
   const fileOptOut = core.isExcluded(file.fileName) ? EXCLUDED : isFileIgnored(ts_, file) ? IGNORED_FILE : undefined;
 
   /** Records a site; acts on it only when nobody opted it out. */
@@ -191,8 +205,8 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
       return site(call, fields, optedOut, action);
     }
     const black =
-      (typed && matchDynamicCall(typed, call)) ||
-      matchUnsupportedClient(ts_, typed, call) ||
+      (asksChecker && matchDynamicCall(asksChecker, call)) ||
+      matchUnsupportedClient(ts_, asksChecker, call) ||
       (tracksImports && receiverUntyped(receiver) ? uncertainSiteByImports(ts_, call) : undefined) ||
       (typed && matchUntypedSite(typed, call));
     if (black) unsupported(call, black, optedOut);
@@ -332,7 +346,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     if (checksControllers && ts_.isClassDeclaration(node)) visitController(node, optedOut);
     if (ts_.isCallExpression(node)) visitCall(node, optedOut);
     else if (ts_.isNewExpression(node) && !(checksFactories && visitFactory(node, optedOut)) && !visitArgumentRule(node, optedOut)) {
-      const black = matchUnsupportedClient(ts_, typed, node);
+      const black = matchUnsupportedClient(ts_, asksChecker, node);
       if (black) unsupported(node, black, optedOut);
     }
     ts_.forEachChild(node, (child) => walk(child, optedOut));

@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { packageNameOf } from './packages';
-import type { Recogniser } from './recognise';
+import { isUntypedAt, type Recogniser } from './recognise';
 import { RUNTIME_BINDING } from './rules/index';
 import { NEST_COMMON, NEST_ROUTE_DECORATORS } from './rules/nest';
 import type { SiteInfo } from './sites';
@@ -80,7 +80,7 @@ function decoratorsOf(ts_: typeof ts, node: ts.HasDecorators): readonly ts.Decor
 function untyped(ts_: typeof ts, typed: Recogniser, decorator: ts.Decorator): boolean {
   const expression = decorator.expression;
   const callee = ts_.isCallExpression(expression) ? expression.expression : expression;
-  return (typed.checker.getTypeAtLocation(callee).flags & (ts_.TypeFlags.Any | ts_.TypeFlags.Unknown)) !== 0;
+  return isUntypedAt(typed, callee);
 }
 
 /** `@Get(':id')` → `Get`, when the decorator is @nestjs/common's (however it is imported or renamed). */

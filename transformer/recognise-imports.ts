@@ -17,7 +17,7 @@ import {
   type GlobalClientRule,
   type RegistrationRule,
 } from './rules/index';
-import type { UnsupportedMatch } from './unsupported';
+import { mentionsUntracedPackage, type UnsupportedMatch } from './unsupported';
 
 // The same questions as recognise.ts, answered by import tracking (origins.ts) instead of the checker: used where
 // there is no checker (a file compiled alone, a bundler, a load-time hook, emitted JavaScript) and where the checker
@@ -43,16 +43,13 @@ const SITE_WORDS = new RegExp(
     .join('|'),
 );
 
-// The untraced packages whose imports are black boxes (transformer/unsupported.ts: UNTRACED_PACKAGES).
-const UNTRACED_WORDS = /nestjs|kafkajs|got|superagent|needle|request|\bky\b/;
-
 /**
  * A text test before parsing: the module, a project module it imports, or (for emitted JavaScript) the source it was
  * compiled from mentions what a site needs (`import type { Express }` is gone from the JavaScript).
  */
 export function mayHaveSites(code: string, fileName: string, sources: readonly { path: string; text: string }[] = []): boolean {
   return (
-    UNTRACED_WORDS.test(code) ||
+    mentionsUntracedPackage(code) ||
     mayReach(code, fileName, SITE_WORDS) ||
     sources.some((source) => mayReach(source.text, source.path, SITE_WORDS))
   );

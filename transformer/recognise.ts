@@ -405,6 +405,11 @@ function isGlobalDeclaration(r: Recogniser, symbol: ts.Symbol): boolean {
   );
 }
 
+/** Whether the checker sees only `any` or `unknown` at an expression (a `require` in a .ts file, an untyped value). */
+export function isUntypedAt(r: Recogniser, node: ts.Expression): boolean {
+  return (r.checker.getTypeAtLocation(node).flags & (r.ts.TypeFlags.Any | r.ts.TypeFlags.Unknown)) !== 0;
+}
+
 /** `__autotrace.x(...)`: code autotrace already emitted (the input was transformed before). */
 export function isRuntimeCall(r: Pick<Recogniser, 'ts'>, node: ts.Node | undefined): boolean {
   return (

@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
 import { moduleBindings, moduleName, type ModuleBinding } from './imports';
 import { originsOf } from './origins';
-import { declaredBy, type Recogniser } from './recognise';
+import { declaredBy, isUntypedAt, type Recogniser } from './recognise';
 import {
   CLIENT_INSTANCE_RULES,
   isCandidateClientName,
@@ -67,7 +67,7 @@ export function matchUnsupportedClient(
     }
   }
   // Import rows: anything called or constructed through a binding of the module.
-  const reference = importReference(ts_, callee);
+  const reference = importReference(ts_, callee, (module) => UNSUPPORTED_CLIENT_MODULES.has(moduleName(module)));
   if (!reference) return undefined;
   const module = moduleName(reference.binding.module);
   const rule = UNSUPPORTED_CLIENT_RULES.find(
@@ -98,7 +98,7 @@ export function matchUntypedSite(r: Recogniser, call: ts.CallExpression): Unsupp
   } else {
     return undefined;
   }
-  if (!(r.checker.getTypeAtLocation(receiver).flags & (r.ts.TypeFlags.Any | r.ts.TypeFlags.Unknown))) return undefined;
+  if (!isUntypedAt(r, receiver)) return undefined;
   const origin = originOf(r, receiver, 0);
   const traced = origin && TRACED_MODULES[moduleName(origin.module)];
   if (!origin || !traced) return undefined;
@@ -163,8 +163,17 @@ function originOf(r: Recogniser, node: ts.Expression, depth: number): Origin | u
   return undefined;
 }
 
-/** The import binding an expression is made through (`got`, `got.get`, `undici.Pool`), when it is one. */
-function importReference(ts_: typeof ts, node: ts.Expression): { binding: ModuleBinding; member: string | undefined } | undefined {
+const UNSUPPORTED_CLIENT_MODULES = new Set(UNSUPPORTED_CLIENT_RULES.flatMap((rule) => (rule.modules ?? []).map(moduleName)));
+
+/**
+ * The import binding an expression is made through (`got`, `got.get`, `undici.Pool`), when it is one (of a module
+ * `wanted` accepts: asked before the file's declarations are indexed, which most calls never need).
+ */
+function importReference(
+  ts_: typeof ts,
+  node: ts.Expression,
+  wanted: (module: string) => boolean = () => true,
+): { binding: ModuleBinding; member: string | undefined } | undefined {
   let root = node;
   let member: string | undefined;
   if (ts_.isPropertyAccessExpression(node) && ts_.isIdentifier(node.expression)) {
@@ -175,7 +184,7 @@ function importReference(ts_: typeof ts, node: ts.Expression): { binding: Module
   const file = root.getSourceFile();
   const binding = moduleBindings(ts_, file).get(root.text);
   // Declared once in the file: every use of the name is the import (never a shadowing local).
-  if (!binding || binding.typeOnly || !originsOf(ts_, file).declaredOnce(root.text)) return undefined;
+  if (!binding || binding.typeOnly || !wanted(binding.module) || !originsOf(ts_, file).declaredOnce(root.text)) return undefined;
   return { binding, member: binding.imported === '*' || binding.imported === 'default' ? member : undefined };
 }
 
@@ -226,6 +235,21 @@ export const UNTRACED_PACKAGES: readonly UntracedPackage[] = [
     (rule): UntracedPackage => ({ packages: rule.modules!, kind: 'client', role: 'client', name: rule.client, why: UNSUPPORTED_CLIENT_WHY }),
   ),
 ];
+
+/**
+ * Whether a text names a package the report lists as untraced or unsupported: a file that names none cannot import
+ * one. Short names count only as whole words (`ky`, not `sky`).
+ */
+export function mentionsUntracedPackage(text: string): boolean {
+  return UNTRACED_MENTION.test(text);
+}
+
+const UNTRACED_MENTION = new RegExp(
+  [...new Set([...UNTRACED_PACKAGES.flatMap((row) => row.packages), ...UNSUPPORTED_CLIENT_RULES.flatMap((rule) => rule.modules ?? [])].map(moduleName))]
+    .map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
+    .map((name) => (name.length <= 3 ? `\\b${name}\\b` : name))
+    .join('|'),
+);
 
 const UNTRACED_BY_PACKAGE = new Map(UNTRACED_PACKAGES.flatMap((row) => row.packages.map((name) => [name, row] as const)));
 

@@ -61,6 +61,16 @@ export const VALUE_KINDS: Readonly<Record<string, ValueKind>> = entries((area) =
  */
 export const MODULE_KINDS: Readonly<Record<string, ModuleKinds>> = entries((area) => area.moduleKinds);
 
+/**
+ * The packages whose declarations the checker questions look for (transformer/reach.ts): a file that reaches none of
+ * them through its imports is not asked.
+ */
+export const TYPES_PACKAGES: ReadonlySet<string> = new Set(
+  [...REGISTRATION_RULES, ...APP_FACTORY_RULES, ...CLIENT_CALL_RULES, ...CLIENT_INSTANCE_RULES, ...ARGUMENT_RULES, ...UNSUPPORTED_CLIENT_RULES].flatMap(
+    (rule) => (rule.typesPackage !== undefined ? [rule.typesPackage] : []),
+  ),
+);
+
 /** The module emitted code imports the runtime from. */
 export const RUNTIME_MODULE = 'autotrace/runtime';
 /** The local name emitted code binds the runtime to. */
