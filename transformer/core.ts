@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import picomatch from 'picomatch';
+import type picomatch from 'picomatch';
 import { dirname, relative, sep } from 'node:path';
 import { planFile, type Action, type FilePlan } from './analyse';
 import type { Gap } from './gaps';
@@ -73,7 +73,8 @@ export function createFileCore(
 }
 
 function excluder(options: AutotraceOptions, projectRoot: string): (fileName: string) => boolean {
-  const matches = options.exclude.length > 0 ? picomatch(options.exclude as string[], { dot: true }) : undefined;
+  // Loaded only for an exclude option: most builds have none, and every build loads the plugin.
+  const matches = options.exclude.length > 0 ? (require('picomatch') as typeof picomatch)(options.exclude as string[], { dot: true }) : undefined;
   return (fileName) => matches !== undefined && matches(relative(projectRoot, fileName).split(sep).join('/'));
 }
 
