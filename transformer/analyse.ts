@@ -20,6 +20,7 @@ import {
 } from './recognise';
 import {
   appFactoryByImports,
+  mayTrackFunctions,
   mayTrackImports,
   clientCallByImports,
   clientInstanceByImports,
@@ -96,27 +97,35 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
   // The rule table's checker questions, where the file can meet a traced package's types (transformer/reach.ts).
   const asksChecker = typed && core.program && !mayMeetTracedTypes(ts_, core.program, file) ? undefined : typed;
   const tracksImports = mayTrackImports(ts_, file);
+  let functionsTracked: boolean | undefined;
+  const tracksFunctions = () => (functionsTracked ??= tracksImports && mayTrackFunctions(file));
   /**
    * Asks the checker first. Import tracking answers where there is no checker, and where the checker sees only
    * `any`/`unknown` at `subject` (a `require` in a .ts file): never against a type the checker did resolve. That one
    * question goes before import tracking: after the type check it is a cached answer, while tracking follows the
    * subject's value through the file (a third of the plugin's time when it came first).
    */
-  const ask = <T>(byChecker: (r: Recogniser) => T | undefined, byImports: () => T | undefined, subject: ts.Expression) => {
+  const ask = <T>(byChecker: (r: Recogniser) => T | undefined, byImports: () => T | undefined, subject: ts.Expression, importsMayAnswer = true) => {
     if (asksChecker) {
       const match = byChecker(asksChecker);
       if (match) return { match, by: 'checker' as const };
     }
-    if (!tracksImports || (typed && !isUntyped(subject))) return undefined;
+    if (!tracksImports || !importsMayAnswer || (typed && !isUntyped(subject))) return undefined;
     const match = byImports();
     return match ? { match, by: 'imports' as const } : undefined;
   };
   // Asked of the same receiver or callee by up to six questions of one call: the checker works out its type again
   // each time (a third of the plan's time on a large project before this memo).
   const untypedSubjects = new Map<ts.Expression, boolean>();
-  const isUntyped = (subject: ts.Expression) => {
+  const isUntyped = (subject: ts.Expression): boolean => {
     let untyped = untypedSubjects.get(subject);
-    if (untyped === undefined) untypedSubjects.set(subject, (untyped = isUntypedAt(typed!, subject)));
+    if (untyped !== undefined) return untyped;
+    // A method the checker types is read off a receiver it types (a member of `any` or `unknown` is `any`): asked of
+    // `res.json`, one question answers for `res` too.
+    const member = subject.parent;
+    const calledMember = ts_.isPropertyAccessExpression(member) && member.expression === subject && ts_.isCallExpression(member.parent) && member.parent.expression === member;
+    untyped = calledMember && !isUntyped(member) ? false : isUntypedAt(typed!, subject);
+    untypedSubjects.set(subject, untyped);
     return untyped;
   };
   /** Whether import tracking may speak about this receiver: no checker, or one that sees only `any`/`unknown` there. */
@@ -320,8 +329,9 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
 
   /** A client function or a server-making function handed on as a value (`urls.map(fetch)`, `custom ?? fetch`). */
   const handedOn = (node: ts.Identifier | ts.PropertyAccessExpression, position: ValuePosition): UnsupportedMatch | undefined => {
-    const client = ask((r) => matchClientValue(r, node), () => clientValueByImports(ts_, node), node)?.match;
-    const server = client === undefined ? ask((r) => matchRegistrationValue(r, node), () => registrationValueByImports(ts_, node), node)?.match : undefined;
+    // Import tracking finds a client or server-making function only where one of their modules is in reach, or fetch.
+    const client = ask((r) => matchClientValue(r, node), () => clientValueByImports(ts_, node), node, tracksFunctions() || namesGlobalClient(ts_, node))?.match;
+    const server = client === undefined ? ask((r) => matchRegistrationValue(r, node), () => registrationValueByImports(ts_, node), node, tracksFunctions())?.match : undefined;
     if (client === undefined && !server) return undefined;
     const name = client ?? node.getText();
     const what =
@@ -406,6 +416,12 @@ function callSiteKind(kind: ClientInstanceRule['kind'], call: ts.CallExpression,
 
 type SiteFields = Omit<SiteRecord, 'file' | 'line' | 'column' | 'status' | 'reason'>;
 type Recognised = 'checker' | 'imports';
+
+/** `fetch` or `globalThis.fetch`, by name: what import tracking takes for the global client where nothing declares it. */
+function namesGlobalClient(ts_: typeof ts, node: ts.Expression): boolean {
+  const name = ts_.isIdentifier(node) ? node : ts_.isPropertyAccessExpression(node) && ts_.isIdentifier(node.expression) && node.expression.text === 'globalThis' ? node.name : undefined;
+  return name !== undefined && GLOBAL_CLIENT_RULES.some((rule) => rule.global === name.text);
+}
 
 /** A client function handed on as a value, known by its import (`urls.map(fetch)`, `const get = request`). */
 function clientValueByImports(ts_: typeof ts, node: ts.Expression): string | undefined {

@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
 import { bindingOfDeclaration, moduleName, requiredModule, type ModuleBinding } from './imports';
 import { APP_FACTORY_RULES, CLIENT_INSTANCE_RULES, MODULE_KINDS, RUNTIME_BINDING, VALUE_KINDS } from './rules/index';
-import { siblingModule } from './sibling-modules';
+import { EXPORT_HOPS, siblingModule } from './sibling-modules';
 
 // Import tracking: which kind of traced value (transformer/rules VALUE_KINDS) an expression holds, known from one file's text
 // alone, with no type checker. Values are followed from their import or require through `const`/`let` bindings,
@@ -271,7 +271,7 @@ function createOrigins(ts_: typeof ts, file: ts.SourceFile): Origins {
         }
         if (node.expression.text === 'globalThis' && !declarationsOf(node.expression) && member === 'fetch') return { kind: GLOBAL_FETCH, certain: true };
       }
-      return follow(flowOf(node.expression), (kind) => VALUE_KINDS[kind]?.members?.[member]);
+      return follow(flowOf(node.expression), (kind) => VALUE_KINDS[kind]?.members?.[member] ?? VALUE_KINDS[kind]?.memberOf?.(member));
     }
     if (ts_.isCallExpression(node)) {
       const module = requiredModule(ts_, node);
@@ -351,8 +351,8 @@ function createOrigins(ts_: typeof ts, file: ts.SourceFile): Origins {
     declaredOnce: (name) => byName.get(name) === 1,
     constantString,
     typeKindOf: typeKind,
-    exportFlow: (name) => (siblingDepth < 4 ? withSiblingDepth(() => exportFlow(name)) : undefined),
-    exportTypeKind: (name) => (siblingDepth < 4 ? withSiblingDepth(() => exportTypeKind(name)) : undefined),
+    exportFlow: (name) => (siblingDepth < EXPORT_HOPS ? withSiblingDepth(() => exportFlow(name)) : undefined),
+    exportTypeKind: (name) => (siblingDepth < EXPORT_HOPS ? withSiblingDepth(() => exportTypeKind(name)) : undefined),
   };
 }
 

@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
 import { moduleBindings, moduleName } from './imports';
 import { hasSourceAnnotations, originsOf } from './origins';
-import { fileMayReach, mayReach } from './sibling-modules';
+import { EXPORT_HOPS, fileMayReach, mayReach } from './sibling-modules';
 import type { ClientInstanceMatch, RegistrationMatch } from './recognise';
 import {
   APP_FACTORY_RULES,
@@ -30,6 +30,27 @@ import { mentionsUntracedPackage, type UnsupportedMatch } from './unsupported';
 export function mayTrackImports(ts_: typeof ts, file: ts.SourceFile): boolean {
   for (const binding of moduleBindings(ts_, file).values()) if (MODULE_KINDS[moduleName(binding.module)]) return true;
   return file.text.includes('fetch') || hasSourceAnnotations(file) || fileMayReach(file, SITE_WORDS);
+}
+
+/**
+ * Whether import tracking can find a function of a traced module in a file (`http.createServer` handed on as a value,
+ * undici's `request` called under another name): the file, or a project module it imports as deep as tracking
+ * follows exports, names one of the modules such functions come from in an import specifier.
+ */
+export function mayTrackFunctions(file: ts.SourceFile): boolean {
+  return hasSourceAnnotations(file) || fileMayReach(file, FUNCTION_SPECIFIERS, EXPORT_HOPS);
+}
+
+/** The modules import tracking can find a function of, from the tables: a kind of theirs leads to a `fn`. */
+const FUNCTION_MODULES = Object.keys(MODULE_KINDS).filter((module) => Object.values(MODULE_KINDS[module]!.values).some((kind) => leadsToFunction(kind, new Set())));
+const FUNCTION_SPECIFIERS = new RegExp(`['"](?:node:)?(?:${FUNCTION_MODULES.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})(?:/[^'"]*)?['"]`);
+
+function leadsToFunction(kind: string | undefined, seen: Set<string>): boolean {
+  const value = kind === undefined || seen.has(kind) ? undefined : VALUE_KINDS[kind];
+  if (!value) return false;
+  seen.add(kind!);
+  // `memberOf` rows (a batch's commands) answer with the batch itself, never a function.
+  return value.fn !== undefined || [...Object.values(value.members ?? {}), value.call, value.construct, value.awaited].some((next) => leadsToFunction(next, seen));
 }
 
 /**

@@ -214,6 +214,9 @@ function firstArgumentFits(r: Recogniser, call: ts.CallExpression, rule: Registr
 
 /** A route path or name: string, RegExp, or an array of those (Express's PathParams). */
 function isPathLike(r: Recogniser, node: ts.Expression): boolean {
+  // What nearly every route and handler are written as: no type to work out.
+  if (r.ts.isStringLiteralLike(node)) return true;
+  if (r.ts.isArrowFunction(node) || r.ts.isFunctionExpression(node)) return false;
   return !r.ts.isSpreadElement(node) && isPathLikeType(r, r.checker.getTypeAtLocation(node));
 }
 
@@ -229,7 +232,7 @@ function isPathLikeType(r: Recogniser, type: ts.Type): boolean {
 
 /** Functions, arrays of them, spreads, and anything the checker cannot rule out (any/unknown); not option objects. */
 function mayBeHandler(r: Recogniser, node: ts.Expression): boolean {
-  if (r.ts.isSpreadElement(node)) return true;
+  if (r.ts.isSpreadElement(node) || r.ts.isArrowFunction(node) || r.ts.isFunctionExpression(node)) return true;
   return mayBeHandlerType(r, r.checker.getTypeAtLocation(node));
 }
 

@@ -65,6 +65,9 @@ function read(ts_: typeof ts, path: string): ts.SourceFile | undefined {
   }
 }
 
+/** How many modules deep import tracking follows an export (`export { app } from './server'`), and no further. */
+export const EXPORT_HOPS = 4;
+
 const RELATIVE_SPECIFIER = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*)['"](\.\.?\/[^'"]+)['"]/g;
 
 /**
@@ -85,8 +88,8 @@ export function mayReach(text: string, fileName: string, words: RegExp, hops = 2
 }
 
 /** Whether a file mentions what a site needs, or a project module it imports does (its program's, when it has one). */
-export function fileMayReach(file: ts.SourceFile, words: RegExp): boolean {
-  return mayReach(file.text, file.fileName, words, 2, programOf.get(file));
+export function fileMayReach(file: ts.SourceFile, words: RegExp, hops = 2): boolean {
+  return mayReach(file.text, file.fileName, words, hops, programOf.get(file));
 }
 
 function candidatePaths(fromFile: string, specifier: string): string[] {

@@ -1,5 +1,5 @@
 import { IOREDIS_COMMANDS, NODE_REDIS_COMMANDS, NODE_REDIS_SENDS } from './redis-commands';
-import type { RuleSet, ValueKind } from './types';
+import type { RuleSet } from './types';
 
 // Redis: ioredis and node-redis 4 to 6 (`redis`, `@redis/client`). Every command is a method, so the rows list the
 // command methods of each client, generated from the clients' own command tables (scripts/redis-commands.cjs writes
@@ -55,13 +55,13 @@ export const REDIS_RULES: RuleSet = {
     'ioredis.client': { is: { typesPackage: 'ioredis', owner: 'RedisCommander' }, members: { pipeline: 'ioredis.makeBatch', multi: 'ioredis.makeBatch' } },
     'ioredis.makeBatch': { call: 'ioredis.batch' },
     // A command queued on a batch answers with the batch: `redis.pipeline().set(…).get(…).exec()`.
-    'ioredis.batch': chained({ is: { typesPackage: 'ioredis', owner: 'RedisCommander' } }, IOREDIS_COMMANDS, 'ioredis.queue'),
+    'ioredis.batch': { is: { typesPackage: 'ioredis', owner: 'RedisCommander' }, memberOf: chained(IOREDIS_COMMANDS, 'ioredis.queue') },
     'ioredis.queue': { call: 'ioredis.batch' },
     redis: { members: { createClient: 'redis.createClient' } },
     'redis.createClient': { call: 'redis.client' },
     'redis.client': { is: { typesPackage: '@redis/client', owner: '_default' }, members: { multi: 'redis.makeBatch', MULTI: 'redis.makeBatch' } },
     'redis.makeBatch': { call: 'redis.batch' },
-    'redis.batch': chained({ is: { typesPackage: '@redis/client', owner: '_default' } }, NODE_REDIS_COMMANDS, 'redis.queue'),
+    'redis.batch': { is: { typesPackage: '@redis/client', owner: '_default' }, memberOf: chained(NODE_REDIS_COMMANDS, 'redis.queue') },
     'redis.queue': { call: 'redis.batch' },
   },
   moduleKinds: {
@@ -72,16 +72,12 @@ export const REDIS_RULES: RuleSet = {
 };
 
 /**
- * A batch whose every command answers with `kind`. Its members (a thousand names) are made on first use: made when
- * the plugin loads they were a quarter of its load time, and only a file that tracks a Redis batch by its imports
- * reads them.
+ * A batch's commands, each answering with `kind`: asked by name, the set made on first use (a table of a thousand
+ * names made when the plugin loads was a quarter of its load time, and only import tracking of a batch asks).
  */
-function chained(batch: ValueKind, commands: readonly string[], kind: string): ValueKind {
-  let members: Record<string, string> | undefined;
-  return Object.defineProperty({ ...batch }, 'members', {
-    enumerable: true,
-    get: () => (members ??= Object.fromEntries(commands.map((command) => [command, kind]))),
-  });
+function chained(commands: readonly string[], kind: string): (name: string) => string | undefined {
+  let names: ReadonlySet<string> | undefined;
+  return (name) => ((names ??= new Set(commands)).has(name) ? kind : undefined);
 }
 
 /** The command a Redis method sends, for the report and the span (`hSet` → HSET, `zRangeWithScores` → ZRANGE). */

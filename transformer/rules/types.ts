@@ -183,6 +183,8 @@ export interface ValueKind {
   readonly call?: string;
   readonly construct?: string;
   readonly members?: Readonly<Record<string, string>>;
+  /** Members named by a rule rather than listed (a Redis batch's thousand commands): asked by name, never listed. */
+  readonly memberOf?: (name: string) => string | undefined;
   /** What `await` of it gives (a promise of a connection or channel: `await amqp.connect(url)`). */
   readonly awaited?: string;
   /** Calling (or `new`-ing) it creates an app of this framework: wrapped as the app-factory row says. */
