@@ -84,12 +84,22 @@ for (let i = 0; i < ROUNDS; i++) {
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const figure = (variant, key) => median(runs[variant].map((run) => run[key]));
+const spread = (variant, key) => {
+  const values = runs[variant].map((run) => run[key]);
+  return `[${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)}]`;
+};
+// Each round's with/without ratio (the pair built back to back), so a slow spell of the machine shows as spread.
+const pairRatios = (key) => runs.with.map((run, i) => run[key] / runs.without[i][key]);
 const sites = Number(execFileSync('grep', ['-rho', '__autotrace\\.[a-zA-Z]*(', join(project, 'out', 'with')], { encoding: 'utf8' }).trim().split('\n').length);
-console.log(`tspc on a generated project of ${FILES} files (${sites} sites), median of ${ROUNDS} interleaved builds:`);
+console.log(`tspc on a generated project of ${FILES} files (${sites} sites), median [min-max] of ${ROUNDS} interleaved builds:`);
 for (const [key, unit, label] of [['wall', 'ms', 'wall time'], ['cpu', 'ms', 'CPU time'], ['rss', 'MiB', 'peak memory (max RSS)']]) {
   const without = figure('without', key);
   const withPlugin = figure('with', key);
-  console.log(`  ${label.padEnd(22)} ${without.toFixed(0).padStart(6)} ${unit} without, ${withPlugin.toFixed(0).padStart(6)} ${unit} with autotrace: ${(withPlugin / without).toFixed(3)}x`);
+  const ratios = pairRatios(key);
+  console.log(
+    `  ${label.padEnd(22)} ${without.toFixed(0).padStart(6)} ${spread('without', key)} ${unit} without, ${withPlugin.toFixed(0).padStart(6)} ${spread('with', key)} ${unit} with autotrace: ${(withPlugin / without).toFixed(3)}x` +
+      ` (round by round: median ${median(ratios).toFixed(3)}x, ${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)})`,
+  );
 }
 const plainBytes = size(join(project, 'out', 'without'));
 const tracedBytes = size(join(project, 'out', 'with'));
