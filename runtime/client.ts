@@ -28,11 +28,7 @@ export interface ClientCall {
  * what the site says about the whole process either way.
  */
 export function callNeedsTracing(site: Site | undefined): boolean {
-  try {
-    learnSite(site);
-  } catch {
-    // a site the runtime cannot read teaches nothing
-  }
+  safely(() => learnSite(site), undefined); // a site the runtime cannot read teaches nothing
   return otelInUse();
 }
 

@@ -20,6 +20,7 @@ import {
 } from './recognise';
 import {
   appFactoryByImports,
+  globalName,
   mayTrackFunctions,
   mayTrackImports,
   clientCallByImports,
@@ -34,6 +35,7 @@ import type { SiteRecord } from './report';
 import {
   CLIENT_CALL_RULES,
   GLOBAL_CLIENT_RULES,
+  isCandidateGlobal,
   mayCreateApps,
   RUNTIME_BINDING,
   type AppFactoryRule,
@@ -330,7 +332,8 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
   /** A client function or a server-making function handed on as a value (`urls.map(fetch)`, `custom ?? fetch`). */
   const handedOn = (node: ts.Identifier | ts.PropertyAccessExpression, position: ValuePosition): UnsupportedMatch | undefined => {
     // Import tracking finds a client or server-making function only where one of their modules is in reach, or fetch.
-    const client = ask((r) => matchClientValue(r, node), () => clientValueByImports(ts_, node), node, tracksFunctions() || namesGlobalClient(ts_, node))?.match;
+    const global = globalName(ts_, node);
+    const client = ask((r) => matchClientValue(r, node), () => clientValueByImports(ts_, node), node, tracksFunctions() || (global !== undefined && isCandidateGlobal(global.text)))?.match;
     const server = client === undefined ? ask((r) => matchRegistrationValue(r, node), () => registrationValueByImports(ts_, node), node, tracksFunctions())?.match : undefined;
     if (client === undefined && !server) return undefined;
     const name = client ?? node.getText();
@@ -416,12 +419,6 @@ function callSiteKind(kind: ClientInstanceRule['kind'], call: ts.CallExpression,
 
 type SiteFields = Omit<SiteRecord, 'file' | 'line' | 'column' | 'status' | 'reason'>;
 type Recognised = 'checker' | 'imports';
-
-/** `fetch` or `globalThis.fetch`, by name: what import tracking takes for the global client where nothing declares it. */
-function namesGlobalClient(ts_: typeof ts, node: ts.Expression): boolean {
-  const name = ts_.isIdentifier(node) ? node : ts_.isPropertyAccessExpression(node) && ts_.isIdentifier(node.expression) && node.expression.text === 'globalThis' ? node.name : undefined;
-  return name !== undefined && GLOBAL_CLIENT_RULES.some((rule) => rule.global === name.text);
-}
 
 /** A client function handed on as a value, known by its import (`urls.map(fetch)`, `const get = request`). */
 function clientValueByImports(ts_: typeof ts, node: ts.Expression): string | undefined {

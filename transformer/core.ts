@@ -21,6 +21,7 @@ import { packageNameOf } from './packages';
 import { describeController } from './nest';
 import { locate } from './sites';
 import { heldBy } from './sibling-modules';
+import { resolvedImports } from './program-imports';
 import type { Core, SourcePosition } from './core-types';
 
 export { typedRecogniser, type Core, type SourcePosition } from './core-types';
@@ -172,27 +173,16 @@ function sameGlobals(earlier: ts.Program, program: ts.Program): boolean {
   return same;
 }
 
-/** Internal parts of TypeScript's Program and SourceFile read here; where they are missing nothing is reused. */
-interface ResolvingProgram {
-  getResolvedModuleFromModuleSpecifier?(specifier: ts.StringLiteralLike, file: ts.SourceFile): { resolvedModule?: { resolvedFileName: string } } | undefined;
-}
-
-/** Whether every file reached through `file`'s imports is the same object in both programs. */
+/** Whether every file reached through `file`'s imports is the same object in both programs (unknown: not reused). */
 function sameImports(earlier: ts.Program, program: ts.Program, file: ts.SourceFile): boolean {
-  const resolve = (program as ResolvingProgram).getResolvedModuleFromModuleSpecifier;
-  if (typeof resolve !== 'function') return false;
   const seen = new Set<ts.SourceFile>([file]);
   const queue = [file];
   while (queue.length > 0) {
-    const current = queue.pop()!;
-    const imports = (current as { imports?: readonly ts.StringLiteralLike[] }).imports;
-    if (!Array.isArray(imports)) return false;
-    for (const specifier of imports) {
-      const resolved = resolve.call(program, specifier, current)?.resolvedModule?.resolvedFileName;
-      if (resolved === undefined) continue;
-      const next = program.getSourceFile(resolved);
+    const imports = resolvedImports(program, queue.pop()!);
+    if (!imports) return false;
+    for (const { file: next } of imports) {
       if (!next || seen.has(next)) continue;
-      if (earlier.getSourceFile(resolved) !== next) return false;
+      if (earlier.getSourceFile(next.fileName) !== next) return false;
       seen.add(next);
       queue.push(next);
     }

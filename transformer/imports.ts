@@ -98,6 +98,16 @@ export function moduleName(specifier: string): string {
   return specifier.startsWith('node:') ? specifier.slice(5) : specifier;
 }
 
+/** A module name as it stands in a pattern (`@nestjs/core`, `node.js`). */
+export function escapeForPattern(name: string): string {
+  return name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** A pattern that finds any of these names in a text; a short one (`pg`, `ky`) only as a whole word, not in `jpg`. */
+export function mentionOf(names: Iterable<string>): RegExp {
+  return new RegExp([...new Set(names)].map((name) => (name.length <= 3 ? `\\b${escapeForPattern(name)}\\b` : escapeForPattern(name))).join('|'));
+}
+
 /**
  * Whether a file is CommonJS by its own text: no import or export statement, and a `require`, `module.exports` or
  * `exports.` in it, or a .cjs/.cts name. Where the text says neither, the caller's default applies.

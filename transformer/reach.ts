@@ -1,15 +1,16 @@
 import type * as ts from 'typescript';
 import { packageNameOf } from './packages';
+import { resolvedImports } from './program-imports';
 import { GLOBAL_CLIENT_RULES, TYPES_PACKAGES } from './rules/index';
 
 // Which files of a program can meet a traced package's types at all. Every checker question of the rule table asks
 // whether a declaration lives in one of the rules' packages (express's types, axios, @types/node's http, …), and a
 // module sees a package's types only through its imports: its own, or those of a module it imports, however deep
-// (`import { api } from './client'`, where client.ts imports axios). A module that reaches none of them cannot
-// answer yes to any checker question, so those questions are not asked there (seven files in ten of the
-// benchmark project, bench/build-large.mjs, are helpers and models of that kind). Whatever this cannot see through is counted as reaching: an import
-// the program did not resolve to a file (other than Node's modules no rule traces), a `/// <reference>`, a mention
-// of a global client (fetch), and a file that names a global declared where traced types are in reach (a script's
+// (`import { api } from './client'`, where client.ts imports axios). A module that reaches none of them cannot answer
+// yes to any checker question, so those questions are not asked there (seven files in ten of the benchmark project,
+// bench/build-large.mjs, are helpers and models of that kind). Whatever this cannot see through counts as reaching:
+// an import the program did not resolve to a file (other than Node's modules no rule traces), a `/// <reference>`, a
+// mention of a global client (fetch), and a name declared globally where traced types are in reach (a script's
 // declarations, `declare global`), which every file sees without an import.
 
 /** Node's modules whose declarations no rule reads: an import of one reaches nothing traced. */
@@ -20,11 +21,6 @@ const UNTRACED_NODE_MODULES = new Set([
   'timers/promises', 'url', 'util', 'util/types', 'v8', 'vm', 'worker_threads', 'zlib',
 ]);
 
-/** Internal part of TypeScript's Program (public since 5.3 in practice); where it is missing every file reaches. */
-interface ResolvingProgram {
-  getResolvedModuleFromModuleSpecifier?(specifier: ts.StringLiteralLike, file: ts.SourceFile): { resolvedModule?: { resolvedFileName: string } } | undefined;
-}
-
 const reachingByProgram = new WeakMap<ts.Program, ReadonlySet<ts.SourceFile> | 'all'>();
 
 /** Whether checker questions about traced packages can find anything in this file of the program. */
@@ -34,9 +30,8 @@ export function mayMeetTracedTypes(ts_: typeof ts, program: ts.Program, file: ts
   return reaching === 'all' || reaching.has(file);
 }
 
+/** The files that reach; 'all' where the program's resolution cannot be read. */
 function filesReachingTracedTypes(ts_: typeof ts, program: ts.Program): ReadonlySet<ts.SourceFile> | 'all' {
-  const resolve = (program as ResolvingProgram).getResolvedModuleFromModuleSpecifier;
-  if (typeof resolve !== 'function') return 'all';
   const importers = new Map<ts.SourceFile, ts.SourceFile[]>();
   const reaching = new Set<ts.SourceFile>();
   const queue: ts.SourceFile[] = [];
@@ -47,11 +42,9 @@ function filesReachingTracedTypes(ts_: typeof ts, program: ts.Program): Readonly
   };
   for (const file of program.getSourceFiles()) {
     if (isSeed(program, file)) reaches(file);
-    const imports = (file as { imports?: readonly ts.StringLiteralLike[] }).imports;
-    if (!Array.isArray(imports)) return 'all';
-    for (const specifier of imports) {
-      const resolved = resolve.call(program, specifier, file)?.resolvedModule?.resolvedFileName;
-      const target = resolved === undefined ? undefined : program.getSourceFile(resolved);
+    const imports = resolvedImports(program, file);
+    if (!imports) return 'all';
+    for (const { specifier, file: target } of imports) {
       if (target) {
         const list = importers.get(target);
         if (list) list.push(file);
@@ -109,29 +102,18 @@ function isSeed(program: ts.Program, file: ts.SourceFile): boolean {
  */
 function globalNames(ts_: typeof ts, program: ts.Program, file: ts.SourceFile): string[] {
   if (program.isSourceFileDefaultLibrary(file) || packageNameOf(file.fileName) === '@types/node') return [];
-  const names: string[] = [];
-  const collect = (statements: readonly ts.Statement[]) => {
-    for (const statement of statements) {
-      if (ts_.isVariableStatement(statement)) {
-        for (const declaration of statement.declarationList.declarations) names.push(...boundNames(ts_, declaration.name));
-      } else if (ts_.isModuleDeclaration(statement) && (statement.flags & ts_.NodeFlags.GlobalAugmentation) !== 0) {
-        if (statement.body && ts_.isModuleBlock(statement.body)) collect(statement.body.statements);
-      } else if (
-        (ts_.isFunctionDeclaration(statement) || ts_.isClassDeclaration(statement) || ts_.isInterfaceDeclaration(statement) ||
-          ts_.isTypeAliasDeclaration(statement) || ts_.isEnumDeclaration(statement) || ts_.isModuleDeclaration(statement)) &&
-        statement.name !== undefined &&
-        ts_.isIdentifier(statement.name)
-      ) {
-        names.push(statement.name.text);
-      }
-    }
-  };
-  if (ts_.isExternalModule(file)) {
-    for (const statement of file.statements) if (ts_.isModuleDeclaration(statement) && (statement.flags & ts_.NodeFlags.GlobalAugmentation) !== 0) collect([statement]);
-  } else {
-    collect(file.statements);
-  }
-  return names;
+  const isGlobalBlock = (statement: ts.Statement): statement is ts.ModuleDeclaration & { body: ts.ModuleBlock } =>
+    ts_.isModuleDeclaration(statement) && (statement.flags & ts_.NodeFlags.GlobalAugmentation) !== 0 && statement.body !== undefined && ts_.isModuleBlock(statement.body);
+  // A module declares globally only inside `declare global`; a script declares globally at its top level.
+  const statements = ts_.isExternalModule(file) ? file.statements.filter(isGlobalBlock).flatMap((block) => block.body.statements) : file.statements;
+  return statements.flatMap((statement) => {
+    if (ts_.isVariableStatement(statement)) return statement.declarationList.declarations.flatMap((declaration) => boundNames(ts_, declaration.name));
+    const name = (statement as { name?: ts.Node }).name;
+    const declares =
+      ts_.isFunctionDeclaration(statement) || ts_.isClassDeclaration(statement) || ts_.isInterfaceDeclaration(statement) ||
+      ts_.isTypeAliasDeclaration(statement) || ts_.isEnumDeclaration(statement) || ts_.isModuleDeclaration(statement);
+    return declares && name !== undefined && ts_.isIdentifier(name) ? [name.text] : [];
+  });
 }
 
 function boundNames(ts_: typeof ts, name: ts.BindingName): string[] {

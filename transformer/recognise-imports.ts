@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { moduleBindings, moduleName } from './imports';
+import { escapeForPattern, mentionOf, moduleBindings, moduleName } from './imports';
 import { hasSourceAnnotations, originsOf } from './origins';
 import { EXPORT_HOPS, fileMayReach, mayReach } from './sibling-modules';
 import type { ClientInstanceMatch, RegistrationMatch } from './recognise';
@@ -43,7 +43,7 @@ export function mayTrackFunctions(file: ts.SourceFile): boolean {
 
 /** The modules import tracking can find a function of, from the tables: a kind of theirs leads to a `fn`. */
 const FUNCTION_MODULES = Object.keys(MODULE_KINDS).filter((module) => Object.values(MODULE_KINDS[module]!.values).some((kind) => leadsToFunction(kind, new Set())));
-const FUNCTION_SPECIFIERS = new RegExp(`['"](?:node:)?(?:${FUNCTION_MODULES.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})(?:/[^'"]*)?['"]`);
+const FUNCTION_SPECIFIERS = new RegExp(`['"](?:node:)?(?:${FUNCTION_MODULES.map(escapeForPattern).join('|')})(?:/[^'"]*)?['"]`);
 
 function leadsToFunction(kind: string | undefined, seen: Set<string>): boolean {
   const value = kind === undefined || seen.has(kind) ? undefined : VALUE_KINDS[kind];
@@ -57,12 +57,7 @@ function leadsToFunction(kind: string | undefined, seen: Set<string>): boolean {
  * Words one of which a module with a site, or a project module handing it a traced value, must contain: the global
  * fetch, or the name of a module the rule table traces (a short name only as a whole word: `pg`, not `jpg`).
  */
-const SITE_WORDS = new RegExp(
-  ['fetch', ...new Set([...Object.keys(TRACED_MODULES), ...Object.keys(MODULE_KINDS)])]
-    .map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
-    .map((name) => (name.length <= 3 ? `\\b${name}\\b` : name))
-    .join('|'),
-);
+const SITE_WORDS = mentionOf(['fetch', ...Object.keys(TRACED_MODULES), ...Object.keys(MODULE_KINDS)]);
 
 /**
  * A text test before parsing: the module, a project module it imports, or (for emitted JavaScript) the source it was
@@ -130,14 +125,19 @@ export function appFactoryByImports(ts_: typeof ts, node: ts.CallExpression | ts
 
 /** `fetch(…)` / `globalThis.fetch(…)` where no declaration of the file's names `fetch` (or `globalThis`) there. */
 export function globalClientByImports(ts_: typeof ts, callee: ts.Expression): GlobalClientRule | undefined {
-  let name: ts.Identifier | undefined;
-  if (ts_.isIdentifier(callee)) name = callee;
-  else if (ts_.isPropertyAccessExpression(callee) && ts_.isIdentifier(callee.expression) && callee.expression.text === 'globalThis' && ts_.isIdentifier(callee.name)) {
-    if (kinds(ts_, callee).isDeclared(callee.expression)) return undefined;
-    name = callee.name;
-  }
+  const name = globalName(ts_, callee);
   const rule = name && GLOBAL_CLIENT_RULES.find((candidate) => candidate.global === name.text);
-  return rule && (name === callee ? !kinds(ts_, callee).isDeclared(name) : true) ? rule : undefined;
+  if (!rule) return undefined;
+  // The name itself, or `globalThis`, declared in the file is something else.
+  const declared = kinds(ts_, callee).isDeclared(name === callee ? name : ((callee as ts.PropertyAccessExpression).expression as ts.Identifier));
+  return declared ? undefined : rule;
+}
+
+/** The name a global is read by: `fetch` itself, or `fetch` in `globalThis.fetch`. */
+export function globalName(ts_: typeof ts, node: ts.Expression): ts.Identifier | undefined {
+  if (ts_.isIdentifier(node)) return node;
+  const onGlobalThis = ts_.isPropertyAccessExpression(node) && ts_.isIdentifier(node.expression) && node.expression.text === 'globalThis';
+  return onGlobalThis && ts_.isIdentifier(node.name) ? node.name : undefined;
 }
 
 /** `request(url)` from undici, `http.get(url)`, `(secure ? https : http).request(…)`. */

@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { moduleBindings, moduleName, type ModuleBinding } from './imports';
+import { mentionOf, moduleBindings, moduleName, type ModuleBinding } from './imports';
 import { originsOf } from './origins';
 import { declaredBy, isUntypedAt, type Recogniser } from './recognise';
 import {
@@ -244,12 +244,7 @@ export function mentionsUntracedPackage(text: string): boolean {
   return UNTRACED_MENTION.test(text);
 }
 
-const UNTRACED_MENTION = new RegExp(
-  [...new Set([...UNTRACED_PACKAGES.flatMap((row) => row.packages), ...UNSUPPORTED_CLIENT_RULES.flatMap((rule) => rule.modules ?? [])].map(moduleName))]
-    .map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
-    .map((name) => (name.length <= 3 ? `\\b${name}\\b` : name))
-    .join('|'),
-);
+const UNTRACED_MENTION = mentionOf([...UNTRACED_PACKAGES.flatMap((row) => row.packages).map(moduleName), ...UNSUPPORTED_CLIENT_MODULES]);
 
 const UNTRACED_BY_PACKAGE = new Map(UNTRACED_PACKAGES.flatMap((row) => row.packages.map((name) => [name, row] as const)));
 
