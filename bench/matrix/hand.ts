@@ -1,18 +1,34 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import type expressModule from 'express';
 import type { NextFunction, Request, Response } from 'express';
 
 // The same service traced by hand with @opentelemetry/api, as a careful engineer would: one SERVER span per request
 // (extracted parent, route name, status), one CLIENT span per fetch (injected headers). The bar autotrace is held to.
+// `spans: 'minimal'` (variant H) records the few attributes a person might stop at; `'as-autotrace'` (variant F)
+// records every attribute autotrace's spans carry (the HTTP conventions' Required and Recommended ones, code.*,
+// url.template), so that C against F compares the machinery and C against H adds what the attributes cost.
 const tracer = trace.getTracer('hand-written');
 
-function serverSpan(route: string) {
+export type SpanAttributes = 'minimal' | 'as-autotrace';
+
+function serverSpan(route: string, spans: SpanAttributes, line: number) {
   return (req: Request, res: Response, next: NextFunction) => {
     const parent = propagation.extract(context.active(), req.headers);
-    const span = tracer.startSpan(`GET ${route}`, {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': 'GET', 'http.route': route, 'url.path': req.path, 'url.scheme': 'http' },
-    }, parent);
+    const attributes: Attributes = { 'http.request.method': 'GET', 'http.route': route, 'url.path': req.path, 'url.scheme': 'http' };
+    if (spans === 'as-autotrace') {
+      const [host, port] = (req.headers.host ?? '').split(':');
+      attributes['server.address'] = host;
+      attributes['server.port'] = port ? Number(port) : 80;
+      attributes['client.address'] = req.socket.remoteAddress;
+      attributes['network.peer.address'] = req.socket.remoteAddress;
+      attributes['network.peer.port'] = req.socket.remotePort;
+      attributes['user_agent.original'] = req.headers['user-agent'];
+      attributes['network.protocol.version'] = req.httpVersion;
+      attributes['code.file.path'] = 'bench/matrix/hand.ts';
+      attributes['code.line.number'] = line;
+      attributes['code.column.number'] = 21;
+    }
+    const span = tracer.startSpan(`GET ${route}`, { kind: SpanKind.SERVER, attributes }, parent);
     res.once('finish', () => {
       span.setAttribute('http.response.status_code', res.statusCode);
       if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
@@ -22,8 +38,21 @@ function serverSpan(route: string) {
   };
 }
 
-async function tracedFetch(url: string): Promise<globalThis.Response> {
-  const span: Span = tracer.startSpan('GET', { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'GET', 'url.full': url } });
+async function tracedFetch(url: string, spans: SpanAttributes): Promise<globalThis.Response> {
+  const attributes: Attributes = { 'http.request.method': 'GET', 'url.full': url };
+  let name = 'GET';
+  if (spans === 'as-autotrace') {
+    const parsed = new URL(url);
+    name = 'GET /data';
+    attributes['server.address'] = parsed.hostname;
+    attributes['server.port'] = Number(parsed.port);
+    attributes['code.file.path'] = 'bench/matrix/hand.ts';
+    attributes['code.line.number'] = 77;
+    attributes['code.column.number'] = 28;
+    attributes['code.function.name'] = 'createApp';
+    attributes['url.template'] = '/data';
+  }
+  const span: Span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes });
   const headers: Record<string, string> = {};
   propagation.inject(trace.setSpan(context.active(), span), headers);
   try {
@@ -39,13 +68,13 @@ async function tracedFetch(url: string): Promise<globalThis.Response> {
   }
 }
 
-export function createApp(express: typeof expressModule, downstream: string) {
+export function createApp(express: typeof expressModule, downstream: string, spans: SpanAttributes = 'minimal') {
   const app = express();
-  app.get('/small', serverSpan('/small'), (_req, res) => {
+  app.get('/small', serverSpan('/small', spans, 73), (_req, res) => {
     res.json({ ok: true });
   });
-  app.get('/fetch', serverSpan('/fetch'), async (_req, res) => {
-    const response = await tracedFetch(`${downstream}/data`);
+  app.get('/fetch', serverSpan('/fetch', spans, 76), async (_req, res) => {
+    const response = await tracedFetch(`${downstream}/data`, spans);
     res.json({ status: response.status, body: await response.text() });
   });
   return app;

@@ -3,7 +3,12 @@
 // variants; each variant's server runs in its own process and measures its own CPU time per request. Prints the
 // table, and writes bench/results/matrix-node<major>.json.
 //
-//   node bench/matrix/run.mjs [--node PATH] [--requests N] [--rounds N] [--startups N]
+// Each server is first warmed up (`--warm` requests per route): until then V8 is still optimising and the heap still
+// growing, and CPU per request spread 2-5x from round to round (the first ~15,000 requests on Node 24). Then many
+// short rounds, so that a slow minute of the shared machine falls on every variant alike; the comparisons the targets
+// name are also taken round by round (the two variants' ratio within each round) with a 95% interval of the median.
+//
+//   node bench/matrix/run.mjs [--node PATH] [--requests N] [--rounds N] [--warm N] [--startups N]
 import { fork, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
@@ -17,24 +22,30 @@ const require = createRequire(join(repo, 'package.json'));
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const node = option('--node', process.execPath);
-const REQUESTS = Number(option('--requests', 3000));
-const ROUNDS = Number(option('--rounds', 5));
+const REQUESTS = Number(option('--requests', 1000));
+const ROUNDS = Number(option('--rounds', 30));
+const WARM = Number(option('--warm', 10000));
 const STARTUPS = Number(option('--startups', 5));
 const CONCURRENCY = 8;
 // `--profile C`: that variant's server runs under --cpu-prof; bench/matrix/profile.mjs summarises the profile.
 const ALLOC = !args.includes('--no-alloc');
 const PROFILE = option('--profile', '').split(',');
 // `--variants C,H`: only those variants (A, the base of every ratio, is always run).
-const VARIANTS = [...new Set(['A', ...option('--variants', 'A,B,H,C,D,X').split(',')])];
+const VARIANTS = [...new Set(['A', ...option('--variants', 'A,B,H,F,C,D,X').split(',')])];
 const NAMES = {
   A: 'untraced',
   B: 'SDK + instrumentation-http, -express, -undici',
   H: 'hand-written api wrapping + SDK',
+  F: 'hand-written, every attribute autotrace records + SDK',
   C: 'autotrace + SDK',
   D: 'autotrace, no SDK',
   X: 'untraced + one AsyncLocalStorage run per request',
 };
 const ROUTES = option('--routes', '/small,/fetch').split(',');
+// The comparisons the targets make, each taken within a round: C against the hand-written code with its few
+// attributes (H) and with autotrace's (F), what those attributes cost (F/H), and D against untraced and against one
+// AsyncLocalStorage run (X).
+const PAIRS = [['C', 'H'], ['C', 'F'], ['F', 'H'], ['D', 'A'], ['D', 'X'], ['X', 'A']];
 
 /** The service built untraced and with autotrace (createTransformers, as the tsconfig plugin runs it), and by hand. */
 function build() {
@@ -106,13 +117,21 @@ async function drive(port, path, count) {
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** The median and a distribution-free 95% interval of it (order statistics n/2 -/+ 0.98 sqrt(n)). */
+function medianWithInterval(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const half = 0.98 * Math.sqrt(n);
+  return { median: sorted[Math.floor(n / 2)], interval: [sorted[Math.max(0, Math.floor(n / 2 - half))], sorted[Math.min(n - 1, Math.ceil(n / 2 + half))]] };
+}
 const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 
 build();
 const downstream = await startDownstream();
 const servers = {};
 for (const variant of VARIANTS) servers[variant] = await startServer(variant, downstream.url);
-const samples = Object.fromEntries(VARIANTS.flatMap((v) => ROUTES.map((r) => [`${v} ${r}`, { cpu: [], user: [], rps: [], latencies: [], spans: 0, requests: 0 }])));
+const samples = Object.fromEntries(VARIANTS.flatMap((v) => ROUTES.map((r) => [`${v} ${r}`, { cpu: [], user: [], gc: [], rps: [], latencies: [], spans: 0, requests: 0 }])));
+for (const route of ROUTES) for (const variant of VARIANTS) await drive(servers[variant].port, route, WARM);
 for (let round = 0; round < ROUNDS; round++) {
   for (const route of ROUTES) {
     // Each round starts with another variant, so none always follows the same one.
@@ -126,6 +145,7 @@ for (let round = 0; round < ROUNDS; round++) {
       const sample = samples[`${variant} ${route}`];
       sample.cpu.push(stats.cpuMicros / stats.requests);
       sample.user.push(stats.userMicros / stats.requests);
+      sample.gc.push((stats.gcMicros.minor + stats.gcMicros.major) / stats.requests);
       sample.rps.push(REQUESTS / seconds);
       sample.latencies.push(...latencies);
       sample.spans += stats.spans;
@@ -188,7 +208,13 @@ const version = (await new Promise((resolve) => {
   child.stdout.on('data', (chunk) => (out += chunk));
   child.on('close', () => resolve(out.trim()));
 }));
-const results = { node: version, requests: REQUESTS, rounds: ROUNDS, concurrency: CONCURRENCY, variants: {} };
+const results = { node: version, requests: REQUESTS, rounds: ROUNDS, warm: WARM, concurrency: CONCURRENCY, variants: {}, pairs: {} };
+for (const [a, b] of PAIRS.filter((pair) => pair.every((v) => VARIANTS.includes(v)))) {
+  for (const route of ROUTES) {
+    const ratios = samples[`${a} ${route}`].cpu.map((cpu, round) => cpu / samples[`${b} ${route}`].cpu[round]);
+    results.pairs[`${a}/${b} ${route}`] = medianWithInterval(ratios);
+  }
+}
 for (const variant of VARIANTS) {
   results.variants[variant] = { name: NAMES[variant], startupMs: median(startups[variant]), startupMsRange: [Math.min(...startups[variant]), Math.max(...startups[variant])], ...inFlight[variant] };
   for (const route of ROUTES) {
@@ -197,6 +223,7 @@ for (const variant of VARIANTS) {
       cpuMicrosPerRequest: median(s.cpu),
       cpuMicrosRange: [Math.min(...s.cpu), Math.max(...s.cpu)],
       userMicrosPerRequest: median(s.user),
+      gcPauseMicrosPerRequest: median(s.gc),
       requestsPerSecondRange: [Math.min(...s.rps), Math.max(...s.rps)],
       ...(allocations[`${variant} ${route}`] ? { allocatedBytesPerRequest: Math.round(allocations[`${variant} ${route}`].bytesPerRequest), topAllocations: allocations[`${variant} ${route}`].top } : {}),
       requestsPerSecond: median(s.rps),
@@ -207,8 +234,8 @@ for (const variant of VARIANTS) {
   }
 }
 const base = results.variants.A;
-console.log(`Node ${version}: ${ROUNDS} interleaved rounds of ${REQUESTS} requests per variant and route, ${CONCURRENCY} at a time`);
-console.log('variant                                              route    CPU µs/req [min-max] (÷A)   user µs (÷A)   req/s [min-max] (÷A)   p50 µs  p99 µs  B alloc/req  spans/req');
+console.log(`Node ${version}: ${WARM} requests to warm up, then ${ROUNDS} interleaved rounds of ${REQUESTS} requests per variant and route, ${CONCURRENCY} at a time`);
+console.log('variant                                              route    CPU µs/req [min-max] (÷A)   user µs (÷A)   GC µs  req/s [min-max] (÷A)   p50 µs  p99 µs  B alloc/req  spans/req');
 for (const variant of VARIANTS) {
   for (const route of ROUTES) {
     const r = results.variants[variant][route];
@@ -216,11 +243,13 @@ for (const variant of VARIANTS) {
     const range = ([lo, hi], digits) => `[${lo.toFixed(digits)}-${hi.toFixed(digits)}]`;
     console.log(
       `${`${variant} ${NAMES[variant]}`.padEnd(52)} ${route.padEnd(8)} ${r.cpuMicrosPerRequest.toFixed(1).padStart(6)} ${range(r.cpuMicrosRange, 0).padEnd(10)} (${(r.cpuMicrosPerRequest / a.cpuMicrosPerRequest).toFixed(2)})` +
-        `   ${r.userMicrosPerRequest.toFixed(1).padStart(6)} (${(r.userMicrosPerRequest / a.userMicrosPerRequest).toFixed(2)})` +
+        `   ${r.userMicrosPerRequest.toFixed(1).padStart(6)} (${(r.userMicrosPerRequest / a.userMicrosPerRequest).toFixed(2)})   ${r.gcPauseMicrosPerRequest.toFixed(2).padStart(5)}` +
         `   ${r.requestsPerSecond.toFixed(0).padStart(6)} ${range(r.requestsPerSecondRange, 0).padEnd(12)} (${(r.requestsPerSecond / a.requestsPerSecond).toFixed(2)})   ${r.p50Micros.toFixed(0).padStart(6)}  ${r.p99Micros.toFixed(0).padStart(6)}  ${String(r.allocatedBytesPerRequest ?? '-').padStart(11)}  ${r.spansPerRequest.toFixed(2)}`,
     );
   }
 }
+console.log(`CPU per request, round by round (median of ${ROUNDS} rounds' ratios [95% interval of the median]):`);
+for (const [key, { median: m, interval: [lo, hi] }] of Object.entries(results.pairs)) console.log(`  ${key.padEnd(16)} ${m.toFixed(3)} [${lo.toFixed(3)}-${hi.toFixed(3)}]`);
 console.log('startup to first 200 (median [min-max] of', STARTUPS, 'ms):', VARIANTS.map((v) => `${v} ${results.variants[v].startupMs.toFixed(0)} [${results.variants[v].startupMsRange.map((x) => x.toFixed(0)).join('-')}]`).join(', '));
 if (Object.keys(inFlight).length > 0) {
   console.log(`heap per in-flight /fetch request (${IN_FLIGHT} held, after GC), bytes:`, VARIANTS.map((v) => `${v} ${inFlight[v].bytesPerInFlightRequest}`).join(', '));

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { Session } from 'node:inspector';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -14,10 +15,11 @@ const repo = join(here, '..', '..');
 const require = createRequire(join(repo, 'package.json'));
 const [variant, downstream] = process.argv.slice(2);
 
-// A: untraced. B: untraced + SDK + OpenTelemetry's instrumentations. H: hand-written + SDK. C: autotrace + SDK.
-// D: autotrace, no SDK. X: untraced + one AsyncLocalStorage run per request (what carrying context costs).
-const WITH_SDK = new Set(['B', 'H', 'C']);
-const BUILD = { A: 'plain', B: 'plain', X: 'plain', C: 'traced', D: 'traced', H: 'hand' };
+// A: untraced. B: untraced + SDK + OpenTelemetry's instrumentations. H: hand-written + SDK. F: hand-written with
+// every attribute autotrace records + SDK. C: autotrace + SDK. D: autotrace, no SDK. X: untraced + one
+// AsyncLocalStorage run per request (what carrying context costs).
+const WITH_SDK = new Set(['B', 'H', 'F', 'C']);
+const BUILD = { A: 'plain', B: 'plain', X: 'plain', C: 'traced', D: 'traced', H: 'hand', F: 'hand' };
 
 let exported = 0;
 let provider;
@@ -37,9 +39,16 @@ if (variant === 'B') {
 }
 
 const { createApp } = require(join(repo, 'bench', 'out', 'matrix', `${BUILD[variant]}.js`));
-const app = createApp(require('express'), downstream);
+const app = createApp(require('express'), downstream, variant === 'F' ? 'as-autotrace' : undefined);
 const als = new AsyncLocalStorage();
 const listener = variant === 'X' ? (req, res) => als.run({ req }, () => app(req, res)) : app;
+
+// Time in the garbage collector's pauses on the main thread (minor: scavenges; major: mark-compact and its finishing
+// steps), from Node's GC performance entries.
+const gcMillis = { minor: 0, major: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMillis[entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR ? 'minor' : 'major'] += entry.duration;
+}).observe({ entryTypes: ['gc'] });
 
 let requests = 0;
 subscribe('http.server.request.start', () => requests++);
@@ -97,11 +106,11 @@ process.on('message', async (message) => {
   }
   if (message === 'mark') {
     await provider?.forceFlush();
-    mark = { cpu: process.cpuUsage(), requests, exported };
+    mark = { cpu: process.cpuUsage(), requests, exported, gc: { ...gcMillis } };
     process.send({ marked: true });
   } else if (message === 'stats') {
     const cpu = process.cpuUsage(mark.cpu);
     await provider?.forceFlush();
-    process.send({ cpuMicros: cpu.user + cpu.system, userMicros: cpu.user, requests: requests - mark.requests, spans: exported - mark.exported });
+    process.send({ cpuMicros: cpu.user + cpu.system, userMicros: cpu.user, requests: requests - mark.requests, spans: exported - mark.exported, gcMicros: { minor: (gcMillis.minor - mark.gc.minor) * 1000, major: (gcMillis.major - mark.gc.major) * 1000 } });
   }
 });
