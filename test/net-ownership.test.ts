@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { spawnSync } from 'node:child_process';
 import * as diagnostics from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
@@ -74,6 +74,40 @@ describe('a server the build traced', () => {
       );
     } finally {
       await server.close();
+    }
+  });
+
+  it("leaves its requests to the build's wrappers, where a server the build did not see gets its context from the net", async () => {
+    const { createApp } = buildFixture<{ createApp: (express: unknown) => Parameters<typeof createServer>[1] }>(
+      join(fixturesDir, 'apps', 'express-app.ts'),
+    );
+    const traced = await listen(createServer(createApp(requireFromRepo('express'))));
+    const plain = await listen(createServer((_req, res) => res.end('plain')));
+    // Subscribed after the net: what is active here is what the net left active for the rest of the socket's callback.
+    const activeAtStart = new Map<string, string | undefined>();
+    const onStart = (message: unknown) => {
+      const { request } = message as { request: { url?: string } };
+      activeAtStart.set(request.url ?? '', trace.getActiveSpan()?.spanContext().spanId);
+    };
+    diagnostics.subscribe('http.server.request.start', onStart);
+    try {
+      expect(await (await fetch(`${traced.url}/api/users/7`)).json()).toEqual({ id: '7' });
+      expect(await (await fetch(`${plain.url}/plain`)).text()).toBe('plain');
+      await sdk.waitForSpans(4);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const servers = sdk.spans().filter((s) => s.kind === SpanKind.SERVER);
+      const routed = servers.find((s) => s.attributes['url.path'] === '/api/users/7');
+      const unseen = servers.find((s) => s.attributes['url.path'] === '/plain');
+      expect(servers).toHaveLength(2);
+      expect(routed?.name).toBe('GET /api/users/:id');
+      // The build-traced app's span is begun by its wrapper, inside the request: nothing is active as it starts.
+      expect(activeAtStart.get('/api/users/7')).toBeUndefined();
+      // A listener the build never wrapped runs in the span the net began and entered.
+      expect(activeAtStart.get('/plain')).toBe(unseen?.spanContext().spanId);
+    } finally {
+      diagnostics.unsubscribe('http.server.request.start', onStart);
+      await traced.close();
+      await plain.close();
     }
   });
 });
