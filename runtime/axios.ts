@@ -50,16 +50,18 @@ const facadeOf = facadesPerSite((instance: AxiosLike, site: Site | undefined) =>
 });
 
 function traced(instance: AxiosLike, method: string | undefined, args: unknown[], site: Site | undefined): unknown {
-  const invoke = () => (method ? (instance[method] as AnyFunction).apply(instance, args) : instance(...args));
-  if (!callNeedsTracing(site)) return invoke();
+  // `instance.get(...)` or `instance(...)`, called as the caller wrote it.
+  const fn = (method ? instance[method] : instance) as AnyFunction;
+  const thisArg = method ? instance : undefined;
+  if (!callNeedsTracing(site)) return Reflect.apply(fn, thisArg, args);
   const call = safely(() => {
     const config = callConfig(method, args);
     const url = parseUrl(instance.getUri?.(config));
     // axios upper-cases the method it sends (`purge` goes out as `PURGE`), so that is the "original" method.
     return startClientCall(String(config.method ?? 'get').toUpperCase(), url, site, httpIsInstrumented());
   }, undefined);
-  if (!call) return invoke();
-  return settle(call, invoke, outcome, call.context.setValue(ACTIVE_CALL, call));
+  if (!call) return Reflect.apply(fn, thisArg, args);
+  return settle(call, fn, thisArg, args, outcome, call.context.setValue(ACTIVE_CALL, call));
 }
 
 export const outcome: ClientOutcome = {

@@ -194,24 +194,34 @@ function errorCodeOf(error: unknown): string {
   return errorTypeOf(error);
 }
 
-/** How a client reports its outcome: the status of what it resolved with, and which failures are cancellations. */
+/**
+ * How a client reports its outcome: the status of what it resolved with, and which failures are cancellations (told
+ * from the error and the arguments the call was made with). One object per client, made once: no closures per call.
+ */
 export interface ClientOutcome {
   status(value: unknown): unknown;
-  cancelled(error: unknown): boolean;
+  cancelled(error: unknown, args: readonly unknown[]): boolean;
   /** The status of an HTTP error a client rejects with (axios rejects on 4xx/5xx by default). */
   errorStatus?(error: unknown): unknown;
 }
 
 /**
- * Runs the real call in `runIn` (the call's context unless given), ends the span once with the outcome, and hands
- * back exactly what the client gave: its value, its promise's settlement, its throw.
+ * Makes the real call, `fn.apply(thisArg, args)`, in `runIn` (the call's context unless given), ends the span once
+ * with the outcome, and hands back exactly what the client gave: its value, its promise's settlement, its throw.
  */
-export function settle(call: ClientCall, run: () => unknown, outcome: ClientOutcome, runIn: Context = call.context): unknown {
+export function settle(
+  call: ClientCall,
+  fn: (...args: unknown[]) => unknown,
+  thisArg: unknown,
+  args: readonly unknown[],
+  outcome: ClientOutcome,
+  runIn: Context = call.context,
+): unknown {
   let pending: unknown;
   try {
-    pending = otelApi().context.with(runIn, run);
+    pending = otelApi().context.with(runIn, fn, thisArg, ...args);
   } catch (error) {
-    endWithError(call, error, safely(() => outcome.cancelled(error), false));
+    endWithError(call, error, safely(() => outcome.cancelled(error, args), false));
     throw error;
   }
   if (!isThenable(pending)) {
@@ -227,7 +237,7 @@ export function settle(call: ClientCall, run: () => unknown, outcome: ClientOutc
       // The outcome functions read the client's objects (a response's getters may throw): never into the caller.
       const status = safely(() => outcome.errorStatus?.(error), undefined);
       if (typeof status === 'number') endWithStatus(call, status);
-      else endWithError(call, error, safely(() => outcome.cancelled(error), false));
+      else endWithError(call, error, safely(() => outcome.cancelled(error, args), false));
       throw error;
     },
   );

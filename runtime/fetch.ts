@@ -1,6 +1,5 @@
-import { addMissing, callNeedsTracing, parseUrl, settle, startClientCall, traceHeaders, type ClientCall } from './client';
+import { addMissing, callNeedsTracing, parseUrl, settle, startClientCall, traceHeaders, type ClientCall, type ClientOutcome } from './client';
 import { undiciIsInstrumented } from './instrumented';
-import { safely } from './safe';
 import type { Site } from './site';
 
 type FetchLike = (input: unknown, init?: RequestInit) => unknown;
@@ -31,26 +30,42 @@ function requestOf(input: unknown): RequestLike | undefined {
 
 function tracedFetch(impl: FetchLike, site: Site | undefined, args: unknown[]): unknown {
   if (!callNeedsTracing(site)) return impl(...(args as [unknown, RequestInit?]));
-  const call = safely(() => {
+  const call = startFetchCall(args, site);
+  if (!call) return impl(...(args as [unknown, RequestInit?]));
+  return settle(call, impl as (...args: unknown[]) => unknown, undefined, withTraceHeaders(args, call), FETCH_OUTCOME);
+}
+
+const FETCH_OUTCOME: ClientOutcome = {
+  status: (response) => (response as { status?: unknown } | undefined)?.status,
+  cancelled: isAbort,
+};
+
+/** The call's span, read from fetch's arguments; none when they cannot be read (the call then goes out as it was). */
+function startFetchCall(args: unknown[], site: Site | undefined): ClientCall | undefined {
+  try {
     const [input, init] = args as [unknown, RequestInit | undefined];
     const request = requestOf(input);
     const url = parseUrl(request ? request.url : input instanceof URL ? input : String(input));
     return startClientCall(fetchMethod(init?.method) ?? request?.method, url, site, undiciIsInstrumented());
-  }, undefined);
-  if (!call) return impl(...(args as [unknown, RequestInit?]));
-  const callArgs = safely(() => withTraceHeaders(args, call), args);
-  return settle(call, () => impl(...(callArgs as [unknown, RequestInit?])), {
-    status: (response) => (response as { status?: unknown } | undefined)?.status,
-    cancelled: (error) => isAbort(error, args),
-  });
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Returns the arguments to call fetch with: unchanged when there is nothing to propagate, else the same input and a
- * new init whose headers are a copy of the effective headers plus trace context. Headers the caller set win.
+ * Returns the arguments to call fetch with: unchanged when there is nothing to propagate (or the caller's headers
+ * cannot be read), else the same input and a new init whose headers are a copy of the effective headers plus trace
+ * context. Headers the caller set win.
  */
 function withTraceHeaders(args: unknown[], call: ClientCall): unknown[] {
-  const carrier = traceHeaders(call);
+  try {
+    return argsWithHeaders(args, traceHeaders(call));
+  } catch {
+    return args;
+  }
+}
+
+function argsWithHeaders(args: unknown[], carrier: Record<string, string>): unknown[] {
   if (Object.keys(carrier).length === 0) return args;
   const [input, init] = args as [unknown, RequestInit | undefined];
   // init.headers, when given, replaces a Request's headers entirely (Fetch standard, "new Request(input, init)").
@@ -73,7 +88,7 @@ function fetchMethod(method: string | undefined): string | undefined {
 }
 
 /** A caller's abort is a decision, not a failure; a timeout (`AbortSignal.timeout`) is a failure. */
-function isAbort(error: unknown, [input, init]: unknown[]): boolean {
+function isAbort(error: unknown, [input, init]: readonly unknown[]): boolean {
   const name = (error as { name?: unknown } | null)?.name;
   if (name === 'TimeoutError') return false;
   if (name === 'AbortError') return true;

@@ -92,7 +92,7 @@ function subscribeInSpan(
         end(() => {
           const errorStatus = safely(() => outcome.errorStatus?.(error), undefined);
           if (typeof errorStatus === 'number') endWithStatus(call, errorStatus);
-          else endWithError(call, error, safely(() => outcome.cancelled(error), false));
+          else endWithError(call, error, safely(() => outcome.cancelled(error, []), false));
         });
         subscriber.error(error);
       },

@@ -1,4 +1,4 @@
-import { callNeedsTracing, parseUrl, settle, startClientCall, traceHeaders, withMissingHeaders, type ClientCall, type NodeHeaders } from './client';
+import { callNeedsTracing, parseUrl, settle, startClientCall, traceHeaders, withMissingHeaders, type ClientCall, type ClientOutcome, type NodeHeaders } from './client';
 import { undiciIsInstrumented } from './instrumented';
 import { safely } from './safe';
 import type { Site } from './site';
@@ -18,13 +18,16 @@ export function undiciRequest(site: Site | undefined, impl: RequestFn, url: unkn
   const call = safely(() => startClientCall(options?.method, urlOf(url, options), site, undiciIsInstrumented()), undefined);
   if (!call) return impl(url, options);
   const callOptions = safely(() => withTraceHeaders(options, call), options);
-  return settle(call, () => impl(url, callOptions), {
-    status: (response) => (response as { statusCode?: unknown } | undefined)?.statusCode,
-    // With `throwOnError`, a 4xx/5xx rejects with a ResponseStatusCodeError carrying the status.
-    errorStatus: (error) => (error as { statusCode?: unknown } | null)?.statusCode,
-    cancelled: (error) => isCancel(error, options),
-  });
+  return settle(call, impl as (...args: unknown[]) => unknown, undefined, [url, callOptions], REQUEST_OUTCOME);
 }
+
+const REQUEST_OUTCOME: ClientOutcome = {
+  status: (response) => (response as { statusCode?: unknown } | undefined)?.statusCode,
+  // With `throwOnError`, a 4xx/5xx rejects with a ResponseStatusCodeError carrying the status.
+  errorStatus: (error) => (error as { statusCode?: unknown } | null)?.statusCode,
+  // The options called with are a copy of the caller's with the same signal.
+  cancelled: (error, [, options]) => isCancel(error, options as UndiciOptions | undefined),
+};
 
 /** string, URL, or a UrlObject (`{ origin, path }`), as undici takes them. */
 function urlOf(url: unknown, options: UndiciOptions | undefined): URL | undefined {
