@@ -26,6 +26,10 @@ step([join(repo, 'bench', 'matrix', 'run.mjs'), ...startups, ...load]);
 const node22 = join(repo, 'compat', 'ts6', 'node_modules', 'node', 'bin', 'node');
 if (existsSync(node22)) step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node22, ...startups, ...load]);
 step([join(repo, 'bench', 'matrix', 'run.mjs'), '--node', node24, ...startups, ...load]);
+// The targets' comparisons where the machine disturbs them least: each server loads itself (bench/matrix/paired.mjs).
+step([join(repo, 'bench', 'matrix', 'paired.mjs')]);
+if (existsSync(node22)) step([join(repo, 'bench', 'matrix', 'paired.mjs'), '--node', node22]);
+step([join(repo, 'bench', 'matrix', 'paired.mjs'), '--node', node24]);
 // What the SDK charges for the SERVER span's attributes, autotrace's set against the hand-written one's.
 step([join(repo, 'bench', 'span-attributes-micro.cjs')]);
 execFileSync(node24, [join(repo, 'bench', 'span-attributes-micro.cjs')], { cwd: repo, stdio: 'inherit' });

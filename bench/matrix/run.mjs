@@ -1,4 +1,4 @@
-// `npm run bench:matrix`: the benchmark service in six variants, side by side in one run (see server.mjs for the
+// `npm run bench:matrix`: the benchmark service in seven variants, side by side in one run (see server.mjs for the
 // variants), on a small route and a route that calls a downstream with fetch. Rounds are interleaved across
 // variants; each variant's server runs in its own process and measures its own CPU time per request. Prints the
 // table, and writes bench/results/matrix-node<major>.json.
@@ -9,16 +9,11 @@
 // name are also taken round by round (the two variants' ratio within each round) with a 95% interval of the median.
 //
 //   node bench/matrix/run.mjs [--node PATH] [--requests N] [--rounds N] [--warm N] [--startups N]
-import { fork, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import { ask, build, median, NAMES, nodeVersion, pairRatios, printPairs, repo, startDownstream, startServer } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '..', '..');
-const require = createRequire(join(repo, 'package.json'));
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const node = option('--node', process.execPath);
@@ -32,62 +27,7 @@ const ALLOC = !args.includes('--no-alloc');
 const PROFILE = option('--profile', '').split(',');
 // `--variants C,H`: only those variants (A, the base of every ratio, is always run).
 const VARIANTS = [...new Set(['A', ...option('--variants', 'A,B,H,F,C,D,X').split(',')])];
-const NAMES = {
-  A: 'untraced',
-  B: 'SDK + instrumentation-http, -express, -undici',
-  H: 'hand-written api wrapping + SDK',
-  F: 'hand-written, every attribute autotrace records + SDK',
-  C: 'autotrace + SDK',
-  D: 'autotrace, no SDK',
-  X: 'untraced + one AsyncLocalStorage run per request',
-};
 const ROUTES = option('--routes', '/small,/fetch').split(',');
-// The comparisons the targets make, each taken within a round: C against the hand-written code with its few
-// attributes (H) and with autotrace's (F), what those attributes cost (F/H), and D against untraced and against one
-// AsyncLocalStorage run (X).
-const PAIRS = [['C', 'H'], ['C', 'F'], ['F', 'H'], ['D', 'A'], ['D', 'X'], ['X', 'A']];
-
-/** The service built untraced and with autotrace (createTransformers, as the tsconfig plugin runs it), and by hand. */
-function build() {
-  const ts = require('typescript');
-  const { createTransformers } = require('./dist/transformer/index.js');
-  const outDir = join(repo, 'bench', 'out', 'matrix');
-  mkdirSync(outDir, { recursive: true });
-  const options = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true, skipLibCheck: true, types: ['node'] };
-  for (const [source, name, traced] of [['app.ts', 'plain', false], ['app.ts', 'traced', true], ['hand.ts', 'hand', false]]) {
-    const program = ts.createProgram({ rootNames: [join(here, source)], options });
-    const transformers = traced ? createTransformers(program, { report: false, quiet: true }, ts, { onGap: () => {} }) : undefined;
-    program.emit(program.getSourceFile(join(here, source)), (file, text) => file.endsWith('.js') && writeFileSync(join(outDir, `${name}.js`), text), undefined, false, transformers);
-  }
-}
-
-/** The downstream of /fetch: a plain server in this process, so its CPU is not counted as the service's. */
-// While `held` is an array, the downstream keeps its responses there instead of answering (in-flight heap).
-let held;
-async function startDownstream() {
-  const server = createServer((_req, res) => (held ? held.push(res) : res.end('downstream data')));
-  server.keepAliveTimeout = 60_000;
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${server.address().port}` };
-}
-
-function startServer(variant, downstream) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const execArgv = ['--expose-gc'];
-    if (PROFILE.includes(variant)) execArgv.push('--cpu-prof', '--cpu-prof-dir', join(repo, 'bench', 'out', 'profiles', variant));
-    const child = fork(join(here, 'server.mjs'), [variant, downstream], { execPath: node, execArgv, silent: true });
-    child.stderr.on('data', (chunk) => process.stderr.write(chunk));
-    child.stdout.once('data', (line) => resolve({ child, port: JSON.parse(String(line)).port, started }));
-    child.once('exit', (code) => reject(new Error(`variant ${variant} exited with ${code}`)));
-  });
-}
-
-const ask = (child, message) =>
-  new Promise((resolve) => {
-    child.once('message', resolve);
-    child.send(message);
-  });
 
 function get(agent, port, path) {
   return new Promise((resolve, reject) => {
@@ -116,20 +56,13 @@ async function drive(port, path, count) {
   return { latencies, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-/** The median and a distribution-free 95% interval of it (order statistics n/2 -/+ 0.98 sqrt(n)). */
-function medianWithInterval(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
-  const half = 0.98 * Math.sqrt(n);
-  return { median: sorted[Math.floor(n / 2)], interval: [sorted[Math.max(0, Math.floor(n / 2 - half))], sorted[Math.min(n - 1, Math.ceil(n / 2 + half))]] };
-}
 const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 
 build();
 const downstream = await startDownstream();
 const servers = {};
-for (const variant of VARIANTS) servers[variant] = await startServer(variant, downstream.url);
+const execArgv = (variant) => ['--expose-gc', ...(PROFILE.includes(variant) ? ['--cpu-prof', '--cpu-prof-dir', join(repo, 'bench', 'out', 'profiles', variant)] : [])];
+for (const variant of VARIANTS) servers[variant] = await startServer(node, variant, downstream.url, execArgv(variant));
 const samples = Object.fromEntries(VARIANTS.flatMap((v) => ROUTES.map((r) => [`${v} ${r}`, { cpu: [], user: [], gc: [], rps: [], latencies: [], spans: 0, requests: 0 }])));
 for (const route of ROUTES) for (const variant of VARIANTS) await drive(servers[variant].port, route, WARM);
 for (let round = 0; round < ROUNDS; round++) {
@@ -172,13 +105,13 @@ const inFlight = {};
 if (ROUTES.includes('/fetch')) {
   for (const variant of VARIANTS) {
     const { child, port } = servers[variant];
-    held = [];
+    downstream.held = [];
     const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
     const pending = Array.from({ length: IN_FLIGHT }, () => get(agent, port, '/fetch'));
-    while (held.length < IN_FLIGHT) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (downstream.held.length < IN_FLIGHT) await new Promise((resolve) => setTimeout(resolve, 20));
     const during = await ask(child, 'heap');
-    const responses = held;
-    held = undefined;
+    const responses = downstream.held;
+    downstream.held = undefined;
     for (const res of responses) res.end('downstream data');
     await Promise.all(pending);
     agent.destroy();
@@ -194,7 +127,7 @@ await Promise.all(Object.values(servers).map(({ child }) => new Promise((resolve
 const startups = Object.fromEntries(VARIANTS.map((v) => [v, []]));
 for (let i = 0; i < STARTUPS; i++) {
   for (const variant of VARIANTS) {
-    const { child, port, started } = await startServer(variant, downstream.url);
+    const { child, port, started } = await startServer(node, variant, downstream.url);
     await get(new Agent(), port, '/small');
     startups[variant].push(Number(process.hrtime.bigint() - started) / 1e6);
     child.kill();
@@ -202,19 +135,8 @@ for (let i = 0; i < STARTUPS; i++) {
 }
 downstream.server.close();
 
-const version = (await new Promise((resolve) => {
-  const child = spawn(node, ['-p', 'process.versions.node']);
-  let out = '';
-  child.stdout.on('data', (chunk) => (out += chunk));
-  child.on('close', () => resolve(out.trim()));
-}));
-const results = { node: version, requests: REQUESTS, rounds: ROUNDS, warm: WARM, concurrency: CONCURRENCY, variants: {}, pairs: {} };
-for (const [a, b] of PAIRS.filter((pair) => pair.every((v) => VARIANTS.includes(v)))) {
-  for (const route of ROUTES) {
-    const ratios = samples[`${a} ${route}`].cpu.map((cpu, round) => cpu / samples[`${b} ${route}`].cpu[round]);
-    results.pairs[`${a}/${b} ${route}`] = medianWithInterval(ratios);
-  }
-}
+const version = nodeVersion(node);
+const results = { node: version, requests: REQUESTS, rounds: ROUNDS, warm: WARM, concurrency: CONCURRENCY, variants: {}, pairs: pairRatios(samples, VARIANTS, ROUTES) };
 for (const variant of VARIANTS) {
   results.variants[variant] = { name: NAMES[variant], startupMs: median(startups[variant]), startupMsRange: [Math.min(...startups[variant]), Math.max(...startups[variant])], ...inFlight[variant] };
   for (const route of ROUTES) {
@@ -248,8 +170,7 @@ for (const variant of VARIANTS) {
     );
   }
 }
-console.log(`CPU per request, round by round (median of ${ROUNDS} rounds' ratios [95% interval of the median]):`);
-for (const [key, { median: m, interval: [lo, hi] }] of Object.entries(results.pairs)) console.log(`  ${key.padEnd(16)} ${m.toFixed(3)} [${lo.toFixed(3)}-${hi.toFixed(3)}]`);
+printPairs(results.pairs, ROUNDS);
 console.log('startup to first 200 (median [min-max] of', STARTUPS, 'ms):', VARIANTS.map((v) => `${v} ${results.variants[v].startupMs.toFixed(0)} [${results.variants[v].startupMsRange.map((x) => x.toFixed(0)).join('-')}]`).join(', '));
 if (Object.keys(inFlight).length > 0) {
   console.log(`heap per in-flight /fetch request (${IN_FLIGHT} held, after GC), bytes:`, VARIANTS.map((v) => `${v} ${inFlight[v].bytesPerInFlightRequest}`).join(', '));

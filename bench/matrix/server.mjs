@@ -1,9 +1,12 @@
 // One variant of the benchmark service in its own process: `node server.mjs <variant> <downstream URL>`. Prints its
 // port, then answers IPC: 'mark' starts a measurement window, 'stats' returns the server's CPU time and requests
-// (counted by Node's own diagnostics channel) since the mark, and the spans its SDK exported.
+// (counted by Node's own diagnostics channel) since the mark, and the spans its SDK exported; `{ selfLoad }` has the
+// process send itself requests (see selfLoad) and returns the same figures for them.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import { Session } from 'node:inspector';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -86,8 +89,81 @@ async function allocationStats() {
   return { bytesPerRequest: total / count, requests: count, top };
 }
 
-process.on('SIGINT', () => process.exit(0));
+// Self-driven load: CONNECTIONS keep-alive connections from this process to its own server, each sending its next
+// request as soon as the previous response has come, written and read as raw bytes (the cheapest client there is, the
+// same for every variant). No other process takes part in a request's CPU time, so another process's load on the
+// shared cores weighs on the figures far less than with the load generator of run.mjs; /fetch's downstream is still
+// another process.
+const CONNECTIONS = 8;
+const STATUS_LINE = 'HTTP/1.1 ';
+const sockets = [];
+
+async function selfLoad({ route, requests: count }) {
+  while (sockets.length < CONNECTIONS) {
+    const socket = connect(server.address().port, '127.0.0.1');
+    socket.setEncoding('latin1');
+    socket.setNoDelay(true);
+    await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    sockets.push(socket);
+  }
+  const request = `GET ${route} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\n\r\n`;
+  const before = { cpu: process.cpuUsage(), requests, exported, gc: { ...gcMillis } };
+  const started = process.hrtime.bigint();
+  let sent = 0;
+  await Promise.all(
+    sockets.map(
+      (socket) =>
+        new Promise((resolve, reject) => {
+          let seen = '';
+          const send = () => (sent < count ? (sent++, socket.write(request), true) : false);
+          const onData = (chunk) => {
+            // A response is done when the next status line or the end of its body arrives; these bodies are small and
+            // each response comes in one chunk, but a status line split across chunks is still found.
+            seen += chunk;
+            const at = seen.indexOf(STATUS_LINE);
+            if (at === -1 || seen.length < at + STATUS_LINE.length + 3) return;
+            const status = seen.slice(at + STATUS_LINE.length, at + STATUS_LINE.length + 3);
+            seen = seen.slice(at + STATUS_LINE.length + 3);
+            if (status !== '200') onError(new Error(`${route}: ${status}`));
+            else if (!send()) finish();
+          };
+          const onError = (error) => (finish(), reject(error));
+          const finish = () => {
+            socket.off('data', onData).off('error', onError);
+            resolve();
+          };
+          socket.on('data', onData).on('error', onError);
+          if (!send()) finish();
+        }),
+    ),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(before.cpu);
+  await provider?.forceFlush();
+  return {
+    cpuMicros: cpu.user + cpu.system,
+    userMicros: cpu.user,
+    requests: requests - before.requests,
+    seconds,
+    spans: exported - before.exported,
+    gcMicros: { minor: (gcMillis.minor - before.gc.minor) * 1000, major: (gcMillis.major - before.gc.major) * 1000 },
+  };
+}
+
+// A profiled server (--cpu-prof-dir) leaves beside its profile how many requests it served, for per-request figures.
+process.on('SIGINT', () => {
+  const dir = process.execArgv.find((arg, i, all) => all[i - 1] === '--cpu-prof-dir');
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `requests-${process.pid}.json`), JSON.stringify({ requests }));
+  }
+  process.exit(0);
+});
 process.on('message', async (message) => {
+  if (message?.selfLoad) {
+    process.send(await selfLoad(message.selfLoad));
+    return;
+  }
   if (message === 'alloc-start') {
     await post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
     allocMark = requests;

@@ -1,0 +1,71 @@
+// `npm run bench:paired`: the comparisons the targets make (harness.mjs PAIRS), measured where this shared machine
+// disturbs them least. Each variant's server process sends itself its load (server.mjs selfLoad: eight keep-alive
+// connections of raw bytes), so a request's CPU time is spent in that one process, by a client that costs the same in
+// every variant; the variants take turns in many short rounds after a warm-up, and each pair's ratio is taken within
+// each round. Prints median ratios with a 95% interval of the median, and writes bench/results/paired-node<major>.json.
+//
+//   node bench/matrix/paired.mjs [--node PATH] [--rounds N] [--requests N] [--warm N] [--routes /small,/fetch]
+//                                [--profile C,F]   (those servers under --cpu-prof; `node bench/matrix/profile.mjs C F`)
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ask, build, median, NAMES, nodeVersion, pairRatios, printPairs, repo, startDownstream, startServer } from './harness.mjs';
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const node = option('--node', process.execPath);
+const ROUNDS = Number(option('--rounds', 60));
+const WARM = Number(option('--warm', 10000));
+const ROUTES = option('--routes', '/small,/fetch').split(',');
+// /fetch costs about four times /small: fewer requests keep its rounds as short.
+const REQUESTS = { '/small': Number(option('--requests', 2000)), '/fetch': Number(option('--requests', 500)) };
+const VARIANTS = ['A', 'H', 'F', 'C', 'D', 'X'];
+const PROFILE = option('--profile', '').split(',');
+const profiled = (variant) => ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', join(repo, 'bench', 'out', 'profiles', variant)];
+
+build();
+const downstream = await startDownstream();
+const servers = {};
+for (const variant of VARIANTS) servers[variant] = await startServer(node, variant, downstream.url, ['--expose-gc', ...(PROFILE.includes(variant) ? profiled(variant) : [])]);
+const samples = Object.fromEntries(VARIANTS.flatMap((v) => ROUTES.map((r) => [`${v} ${r}`, { cpu: [], rps: [], gc: [], spans: 0, requests: 0 }])));
+for (const route of ROUTES) {
+  for (const variant of VARIANTS) await ask(servers[variant].child, { selfLoad: { route, requests: WARM } });
+  for (let round = 0; round < ROUNDS; round++) {
+    // Each round starts with another variant, so none always follows the same one.
+    for (const variant of VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length])) {
+      const stats = await ask(servers[variant].child, { selfLoad: { route, requests: REQUESTS[route] ?? 1000 } });
+      const sample = samples[`${variant} ${route}`];
+      sample.cpu.push(stats.cpuMicros / stats.requests);
+      sample.rps.push(stats.requests / stats.seconds);
+      sample.gc.push((stats.gcMicros.minor + stats.gcMicros.major) / stats.requests);
+      sample.spans += stats.spans;
+      sample.requests += stats.requests;
+    }
+  }
+}
+await Promise.all(Object.values(servers).map(({ child }) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGINT')))));
+downstream.server.close();
+
+const version = nodeVersion(node);
+const results = { node: version, rounds: ROUNDS, warm: WARM, requests: REQUESTS, variants: {}, pairs: pairRatios(samples, VARIANTS, ROUTES) };
+console.log(`Node ${version}: each server loads itself; ${WARM} requests to warm up, then ${ROUNDS} interleaved rounds per route (${ROUTES.map((r) => `${r} ${REQUESTS[r]}`).join(', ')} requests)`);
+console.log('variant                                                 route    CPU µs/req [min-max]  req/s   GC µs  spans/req');
+for (const variant of VARIANTS) {
+  results.variants[variant] = { name: NAMES[variant] };
+  for (const route of ROUTES) {
+    const s = samples[`${variant} ${route}`];
+    const r = (results.variants[variant][route] = {
+      cpuMicrosPerRequest: median(s.cpu),
+      cpuMicrosRange: [Math.min(...s.cpu), Math.max(...s.cpu)],
+      requestsPerSecond: median(s.rps),
+      gcPauseMicrosPerRequest: median(s.gc),
+      spansPerRequest: s.spans / s.requests,
+    });
+    console.log(
+      `${`${variant} ${NAMES[variant]}`.padEnd(55)} ${route.padEnd(8)} ${r.cpuMicrosPerRequest.toFixed(1).padStart(6)} [${r.cpuMicrosRange.map((x) => x.toFixed(0)).join('-')}]`.padEnd(88) +
+        ` ${r.requestsPerSecond.toFixed(0).padStart(6)}  ${r.gcPauseMicrosPerRequest.toFixed(2).padStart(5)}  ${r.spansPerRequest.toFixed(2)}`,
+    );
+  }
+}
+printPairs(results.pairs, ROUNDS);
+mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
+writeFileSync(join(repo, 'bench', 'results', `paired-node${version.split('.')[0]}.json`), `${JSON.stringify(results, null, 2)}\n`);
