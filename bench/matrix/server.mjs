@@ -53,6 +53,9 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) gcMillis[entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR ? 'minor' : 'major'] += entry.duration;
 }).observe({ entryTypes: ['gc'] });
 
+/** GC pause time (µs) since a copy of `gcMillis` taken earlier. */
+const gcMicrosSince = (before) => ({ minor: (gcMillis.minor - before.minor) * 1000, major: (gcMillis.major - before.major) * 1000 });
+
 let requests = 0;
 subscribe('http.server.request.start', () => requests++);
 let mark = { cpu: process.cpuUsage(), requests: 0, exported: 0 };
@@ -146,7 +149,7 @@ async function selfLoad({ route, requests: count }) {
     requests: requests - before.requests,
     seconds,
     spans: exported - before.exported,
-    gcMicros: { minor: (gcMillis.minor - before.gc.minor) * 1000, major: (gcMillis.major - before.gc.major) * 1000 },
+    gcMicros: gcMicrosSince(before.gc),
   };
 }
 
@@ -187,6 +190,6 @@ process.on('message', async (message) => {
   } else if (message === 'stats') {
     const cpu = process.cpuUsage(mark.cpu);
     await provider?.forceFlush();
-    process.send({ cpuMicros: cpu.user + cpu.system, userMicros: cpu.user, requests: requests - mark.requests, spans: exported - mark.exported, gcMicros: { minor: (gcMillis.minor - mark.gc.minor) * 1000, major: (gcMillis.major - mark.gc.major) * 1000 } });
+    process.send({ cpuMicros: cpu.user + cpu.system, userMicros: cpu.user, requests: requests - mark.requests, spans: exported - mark.exported, gcMicros: gcMicrosSince(mark.gc) });
   }
 });
