@@ -99,6 +99,9 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
   // The rule table's checker questions, where the file can meet a traced package's types (transformer/reach.ts).
   const asksChecker = typed && core.program && !mayMeetTracedTypes(ts_, core.program, file) ? undefined : typed;
   const tracksImports = mayTrackImports(ts_, file);
+  // An import of an untraced package is looked for only in a file whose text names one (the walk meets every node).
+  let untracedNamed: boolean | undefined;
+  const namesUntracedPackage = () => (untracedNamed ??= mentionsUntracedPackage(file.text));
   let functionsTracked: boolean | undefined;
   const tracksFunctions = () => (functionsTracked ??= tracksImports && mayTrackFunctions(file));
   /**
@@ -140,7 +143,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     checksFactories ||
     checksControllers ||
     file.text.includes(RUNTIME_BINDING) ||
-    mentionsUntracedPackage(file.text);
+    namesUntracedPackage();
   if (!mayHoldSites) return { records, gaps, actions, nearMisses: findNearMisses(ts_, file, core.projectRoot) };
   const fileOptOut = core.isExcluded(file.fileName) ? EXCLUDED : isFileIgnored(ts_, file) ? IGNORED_FILE : undefined;
 
@@ -361,7 +364,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
       const black = handedOn(node as ts.Identifier | ts.PropertyAccessExpression, position);
       if (black) unsupported(node, black, optedOut);
     }
-    const untraced = matchUntracedImport(ts_, node);
+    const untraced = namesUntracedPackage() ? matchUntracedImport(ts_, node) : undefined;
     if (untraced) untracedImports.push({ node, match: untraced, optedOut });
     if (checksControllers && ts_.isClassDeclaration(node)) visitController(node, optedOut);
     if (ts_.isCallExpression(node)) visitCall(node, optedOut);
@@ -369,7 +372,11 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
       const black = matchUnsupportedClient(ts_, asksChecker, node);
       if (black) unsupported(node, black, optedOut);
     }
-    ts_.forEachChild(node, (child) => walk(child, optedOut));
+    ts_.forEachChild(node, (child) => {
+      // Types hold no call, no `new` and no value handed on (`typeof fetch` names a type). A class's `extends`
+      // clause is a value and is walked.
+      if (!isTypeOnly(ts_, child)) walk(child, optedOut);
+    });
   };
 
   walk(file, fileOptOut);
@@ -378,6 +385,11 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     if (!records.some((record) => record.status === 'unsupported' && match.client !== undefined && record.client === match.client)) unsupported(node, match, optedOut);
   }
   return { records, gaps, actions, nearMisses: findNearMisses(ts_, file, core.projectRoot) };
+}
+
+/** Syntax that is types only: a type annotation or argument, an interface, a type alias. */
+function isTypeOnly(ts_: typeof ts, node: ts.Node): boolean {
+  return (ts_.isTypeNode(node) && !ts_.isExpressionWithTypeArguments(node)) || ts_.isInterfaceDeclaration(node) || ts_.isTypeAliasDeclaration(node);
 }
 
 /**

@@ -12,14 +12,24 @@ interface Manifest {
 
 const manifestByDirectory = new Map<string, Manifest | undefined>();
 
+// By declaration file too: the rule table asks of the same few files at every site.
+const manifestByFile = new Map<string, Manifest | undefined>();
+
 export function packageNameOf(fileName: string): string | undefined {
-  return lookUp(dirname(fileName))?.name;
+  return manifestOf(fileName)?.name;
 }
 
 /** The major version of the package a declaration file belongs to (`5` for 5.4.1), where its package.json says. */
 export function packageMajorOf(fileName: string): number | undefined {
-  const major = /^(\d+)\./.exec(lookUp(dirname(fileName))?.version ?? '')?.[1];
+  const major = /^(\d+)\./.exec(manifestOf(fileName)?.version ?? '')?.[1];
   return major === undefined ? undefined : Number(major);
+}
+
+function manifestOf(fileName: string): Manifest | undefined {
+  if (manifestByFile.has(fileName)) return manifestByFile.get(fileName);
+  const manifest = lookUp(dirname(fileName));
+  manifestByFile.set(fileName, manifest);
+  return manifest;
 }
 
 function lookUp(directory: string): Manifest | undefined {
