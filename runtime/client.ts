@@ -167,7 +167,8 @@ export function withMissingHeaders(given: NodeHeaders | null | undefined, carrie
 
 /** Ends with the response status: 4xx and 5xx are errors on a CLIENT span (HTTP semantic conventions, "Status"). */
 export function endWithStatus(call: ClientCall, status: unknown): void {
-  safely(() => {
+  // try/catch rather than safely(): this runs at the end of every call, and each safely() would be a closure.
+  try {
     if (typeof status === 'number') {
       call.span.setAttribute(semconv().ATTR_HTTP_RESPONSE_STATUS_CODE, status);
       if (status >= 400) {
@@ -175,8 +176,10 @@ export function endWithStatus(call: ClientCall, status: unknown): void {
         call.span.setStatus({ code: otelApi().SpanStatusCode.ERROR });
       }
     }
-  }, undefined);
-  safely(() => call.span.end(), undefined);
+  } catch {
+    // tracing must never break the call
+  }
+  endSpan(call);
 }
 
 /** Ends with a failure, or, for the caller's own cancellation, just ends. */
@@ -187,7 +190,15 @@ export function endWithError(call: ClientCall, error: unknown, cancelled: boolea
     safely(() => call.span.setAttribute(semconv().ATTR_ERROR_TYPE, errorCodeOf(error)), undefined);
     safely(() => call.span.recordException(error as Error), undefined);
   }
-  safely(() => call.span.end(), undefined);
+  endSpan(call);
+}
+
+function endSpan(call: ClientCall): void {
+  try {
+    call.span.end();
+  } catch {
+    // a failing SDK never reaches the caller
+  }
 }
 
 /** A system or library error code (`ECONNREFUSED`, `ECONNABORTED`, `UND_ERR_HEADERS_TIMEOUT`) says most; else the type. */
@@ -208,6 +219,15 @@ export interface ClientOutcome {
   cancelled(error: unknown, args: readonly unknown[]): boolean;
   /** The status of an HTTP error a client rejects with (axios rejects on 4xx/5xx by default). */
   errorStatus?(error: unknown): unknown;
+}
+
+/** The status of what a client resolved with; its getters may throw, never into the caller. */
+function statusOf(outcome: ClientOutcome, value: unknown): unknown {
+  try {
+    return outcome.status(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -235,7 +255,7 @@ export function settle(
   }
   return pending.then(
     (value) => {
-      endWithStatus(call, safely(() => outcome.status(value), undefined));
+      endWithStatus(call, statusOf(outcome, value));
       return value;
     },
     (error: unknown) => {
