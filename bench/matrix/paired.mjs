@@ -6,6 +6,7 @@
 //
 //   node bench/matrix/paired.mjs [--node PATH] [--rounds N] [--requests N] [--warm N] [--routes /small,/fetch]
 //                                [--profile C,F]   (those servers under --cpu-prof; `node bench/matrix/profile.mjs C F`)
+//                                [--variants C,F]  (only those: a quick look at one pair; bench/results is left as it was)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ask, build, median, NAMES, nodeVersion, pairRatios, printPairs, repo, startDownstream, startServer } from './harness.mjs';
@@ -18,7 +19,9 @@ const WARM = Number(option('--warm', 10000));
 const ROUTES = option('--routes', '/small,/fetch').split(',');
 // /fetch costs about four times /small: fewer requests keep its rounds as short.
 const REQUESTS = { '/small': Number(option('--requests', 2000)), '/fetch': Number(option('--requests', 500)) };
-const VARIANTS = ['A', 'H', 'F', 'C', 'D', 'X'];
+const ALL_VARIANTS = ['A', 'H', 'F', 'C', 'D', 'X'];
+const VARIANTS = option('--variants', ALL_VARIANTS.join(',')).split(',');
+if (!VARIANTS.every((variant) => ALL_VARIANTS.includes(variant))) throw new Error(`--variants: each of ${ALL_VARIANTS.join(', ')}`);
 const PROFILE = option('--profile', '').split(',');
 const profiled = (variant) => ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', join(repo, 'bench', 'out', 'profiles', variant)];
 
@@ -67,5 +70,7 @@ for (const variant of VARIANTS) {
   }
 }
 printPairs(results.pairs, ROUNDS);
-mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
-writeFileSync(join(repo, 'bench', 'results', `paired-node${version.split('.')[0]}.json`), `${JSON.stringify(results, null, 2)}\n`);
+if (VARIANTS.length === ALL_VARIANTS.length) {
+  mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(repo, 'bench', 'results', `paired-node${version.split('.')[0]}.json`), `${JSON.stringify(results, null, 2)}\n`);
+}

@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { ask, build, median, NAMES, nodeVersion, pairRatios, printPairs, repo, startDownstream, startServer } from './harness.mjs';
+import { ask, build, median, medianWithInterval, NAMES, nodeVersion, pairRatios, printPairs, repo, startDownstream, startServer } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -123,22 +123,43 @@ if (ROUTES.includes('/fetch')) {
 // SIGINT lets a profiled server write its profile before it exits.
 await Promise.all(Object.values(servers).map(({ child }) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGINT')))));
 
-// Startup to first 200: a fresh process per try, interleaved.
+// Startup to first 200: a fresh process per try, interleaved, each try starting with another variant. Timed twice:
+// by this process (fork to the response's arrival) and by the server itself (its start to its first response's end).
 const startups = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+const startupsInProcess = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+const startupsCpu = Object.fromEntries(VARIANTS.map((v) => [v, []]));
 for (let i = 0; i < STARTUPS; i++) {
-  for (const variant of VARIANTS) {
+  for (const variant of VARIANTS.map((_, at) => VARIANTS[(at + i) % VARIANTS.length])) {
     const { child, port, started } = await startServer(node, variant, downstream.url);
     await get(new Agent(), port, '/small');
     startups[variant].push(Number(process.hrtime.bigint() - started) / 1e6);
+    const firstResponse = await ask(child, 'startup');
+    startupsInProcess[variant].push(firstResponse.ms);
+    startupsCpu[variant].push(firstResponse.cpuMs);
     child.kill();
   }
 }
 downstream.server.close();
+/** What a variant's startup adds to another's, try by try (ms, as the servers timed it): median [95% interval]. */
+const startupDifference = (variant, base) => ({
+  wall: medianWithInterval(startupsInProcess[variant].map((ms, i) => ms - startupsInProcess[base][i])),
+  cpu: medianWithInterval(startupsCpu[variant].map((ms, i) => ms - startupsCpu[base][i])),
+});
 
 const version = nodeVersion(node);
 const results = { node: version, requests: REQUESTS, rounds: ROUNDS, warm: WARM, concurrency: CONCURRENCY, variants: {}, pairs: pairRatios(samples, VARIANTS, ROUTES) };
+const minMax = (values) => [Math.min(...values), Math.max(...values)];
+if (VARIANTS.includes('D')) results.startupDifferences = { 'D-A': startupDifference('D', 'A'), ...(VARIANTS.includes('X') ? { 'X-A': startupDifference('X', 'A') } : {}) };
 for (const variant of VARIANTS) {
-  results.variants[variant] = { name: NAMES[variant], startupMs: median(startups[variant]), startupMsRange: [Math.min(...startups[variant]), Math.max(...startups[variant])], ...inFlight[variant] };
+  results.variants[variant] = {
+    name: NAMES[variant],
+    startupMs: median(startups[variant]),
+    startupMsRange: minMax(startups[variant]),
+    startupInProcessMs: median(startupsInProcess[variant]),
+    startupInProcessMsRange: minMax(startupsInProcess[variant]),
+    startupCpuMs: median(startupsCpu[variant]),
+    ...inFlight[variant],
+  };
   for (const route of ROUTES) {
     const s = samples[`${variant} ${route}`];
     results.variants[variant][route] = {
@@ -172,9 +193,17 @@ for (const variant of VARIANTS) {
 }
 printPairs(results.pairs, ROUNDS);
 console.log('startup to first 200 (median [min-max] of', STARTUPS, 'ms):', VARIANTS.map((v) => `${v} ${results.variants[v].startupMs.toFixed(0)} [${results.variants[v].startupMsRange.map((x) => x.toFixed(0)).join('-')}]`).join(', '));
+console.log('  the same, timed by each server from its start:', VARIANTS.map((v) => `${v} ${results.variants[v].startupInProcessMs.toFixed(0)} [${results.variants[v].startupInProcessMsRange.map((x) => x.toFixed(0)).join('-')}]`).join(', '));
+const signed = ({ median: ms, interval: [lo, hi] }) => `${ms >= 0 ? '+' : ''}${ms.toFixed(1)} ms [${lo.toFixed(1)} to ${hi.toFixed(1)}]`;
+for (const [key, { wall, cpu }] of Object.entries(results.startupDifferences ?? {})) {
+  console.log(`  ${key} try by try, timed by each server (median [95% interval]): ${signed(wall)}; CPU time ${signed(cpu)}`);
+}
 if (Object.keys(inFlight).length > 0) {
   console.log(`heap per in-flight /fetch request (${IN_FLIGHT} held, after GC), bytes:`, VARIANTS.map((v) => `${v} ${inFlight[v].bytesPerInFlightRequest}`).join(', '));
   console.log('heap after GC at the end, MiB:', VARIANTS.map((v) => `${v} ${(inFlight[v].heapAfterGc / 2 ** 20).toFixed(1)}`).join(', '));
 }
-mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
-writeFileSync(join(repo, 'bench', 'results', `matrix-node${version.split('.')[0]}.json`), `${JSON.stringify(results, null, 2)}\n`);
+// A run of some variants only prints: bench/results keeps the last full run, which BENCHMARKS.md's tables are from.
+if (!args.includes('--variants')) {
+  mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(repo, 'bench', 'results', `matrix-node${version.split('.')[0]}.json`), `${JSON.stringify(results, null, 2)}\n`);
+}
