@@ -41,7 +41,7 @@ function pairedTable() {
 
 function matrixTable(run) {
   const base = run.variants.A;
-  const header = `| Node ${run.node} | ${ROUTES.map((route) => `${route} CPU µs [min–max] (÷A) | user µs (÷A) | req/s ÷A | GC µs | B alloc/req`).join(' | ')} | heap/in-flight B | startup ms [min–max] |`;
+  const header = `| Node ${run.node} | ${ROUTES.map((route) => `${route} CPU µs [min–max] (÷A) | user µs (÷A) | req/s ÷A | GC µs | B alloc/req`).join(' | ')} | heap/in-flight B | startup ms [min–max] (timed by the server) |`;
   const rows = [header, `| ${header.split('|').slice(2, -1).map(() => '---').join(' | ')} | --- |`];
   for (const [variant, figures] of Object.entries(run.variants)) {
     const cells = ROUTES.map((route) => {
@@ -55,11 +55,15 @@ function matrixTable(run) {
         String(own.allocatedBytesPerRequest ?? '–'),
       ].join(' | ');
     });
-    const startup = `${fixed(figures.startupMs, 0)} ${figures.startupMsRange ? range(figures.startupMsRange) : ''}`;
+    const inProcess = figures.startupInProcessMs === undefined ? '' : ` (${fixed(figures.startupInProcessMs, 0)})`;
+    const startup = `${fixed(figures.startupMs, 0)} ${figures.startupMsRange ? range(figures.startupMsRange) : ''}${inProcess}`;
     rows.push(`| ${variant} ${figures.name} | ${cells.join(' | ')} | ${figures.bytesPerInFlightRequest ?? '–'} | ${startup} |`);
   }
   const pairs = Object.entries(run.pairs ?? {}).map(([name, value]) => `${name} ${pair(value)}`);
-  return `${rows.join('\n')}\n\nPairs within a round (median [95% interval]): ${pairs.join('; ')}.`;
+  const signed = ({ median, interval }) => `**${median >= 0 ? '+' : ''}${median.toFixed(1)}** [${interval[0].toFixed(1)} to ${interval[1].toFixed(1)}]`;
+  const startups = Object.entries(run.startupDifferences ?? {}).map(([name, { wall, cpu }]) => `${name} ${signed(wall)} ms, CPU ${signed(cpu)} ms`);
+  const startupLine = startups.length === 0 ? '' : `\n\nStartup try by try, as each server timed it (median [95% interval]): ${startups.join('; ')}.`;
+  return `${rows.join('\n')}\n\nPairs within a round (median [95% interval]): ${pairs.join('; ')}.${startupLine}`;
 }
 
 console.log('### paired.mjs\n');

@@ -9,7 +9,7 @@ import type { NextFunction, Request, Response } from 'express';
 // url.template), so that C against F compares the machinery and C against H adds what the attributes cost.
 const tracer = trace.getTracer('hand-written');
 
-export type SpanAttributes = 'minimal' | 'as-autotrace';
+export type SpanAttributes = 'minimal' | 'as-autotrace' | 'at-app-entry';
 
 function serverSpan(route: string, spans: SpanAttributes, line: number) {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -68,8 +68,69 @@ async function tracedFetch(url: string, spans: SpanAttributes): Promise<globalTh
   }
 }
 
+/**
+ * `'at-app-entry'` (variant G): autotrace's span and attributes, started where autotrace starts it, by hand: when the
+ * request enters the app (so a 404 or a middleware's answer has its span too), named by the route's handler, ended on
+ * 'close'. C against G is autotrace's machinery alone; G against F what starting at the app's entry costs.
+ */
+const ENTRY = Symbol('hand-written span');
+type EntryRequest = Request & { [ENTRY]?: { span: Span } };
+
+function spanFromAppEntry(app: ReturnType<typeof expressModule>) {
+  const handle = (app as unknown as { handle: (req: EntryRequest, res: Response, next?: NextFunction) => void }).handle;
+  (app as unknown as { handle: typeof handle }).handle = function (this: unknown, req, res, next) {
+    const parent = propagation.extract(context.active(), req.headers);
+    const queryAt = req.url.indexOf('?');
+    const [host, port] = (req.headers.host ?? '').split(':');
+    const attributes: Attributes = {
+      'http.request.method': 'GET',
+      'url.path': queryAt === -1 ? req.url : req.url.slice(0, queryAt),
+      'url.scheme': 'http',
+      'server.address': host,
+      'server.port': port ? Number(port) : 80,
+      'client.address': req.socket.remoteAddress,
+      'network.peer.address': req.socket.remoteAddress,
+      'network.peer.port': req.socket.remotePort,
+      'user_agent.original': req.headers['user-agent'],
+      'network.protocol.version': req.httpVersion,
+    };
+    const span = tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes }, parent);
+    req[ENTRY] = { span };
+    res.once('close', () => {
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    });
+    return context.with(trace.setSpan(parent, span), handle, this, req, res, next);
+  };
+}
+
+function nameAtRoute(route: string, line: number) {
+  const codeAttributes: Attributes = { 'code.file.path': 'bench/matrix/hand.ts', 'code.line.number': line, 'code.column.number': 21 };
+  return (req: EntryRequest, _res: Response, next: NextFunction) => {
+    const span = req[ENTRY]?.span;
+    if (span) {
+      span.updateName(`GET ${route}`);
+      span.setAttribute('http.route', route);
+      span.setAttributes(codeAttributes);
+    }
+    next();
+  };
+}
+
 export function createApp(express: typeof expressModule, downstream: string, spans: SpanAttributes = 'minimal') {
   const app = express();
+  if (spans === 'at-app-entry') {
+    spanFromAppEntry(app);
+    app.get('/small', nameAtRoute('/small', 73), (_req, res) => {
+      res.json({ ok: true });
+    });
+    app.get('/fetch', nameAtRoute('/fetch', 76), async (_req, res) => {
+      const response = await tracedFetch(`${downstream}/data`, 'as-autotrace');
+      res.json({ status: response.status, body: await response.text() });
+    });
+    return app;
+  }
   app.get('/small', serverSpan('/small', spans, 73), (_req, res) => {
     res.json({ ok: true });
   });

@@ -19,7 +19,7 @@ const WARM = Number(option('--warm', 10000));
 const ROUTES = option('--routes', '/small,/fetch').split(',');
 // /fetch costs about four times /small: fewer requests keep its rounds as short.
 const REQUESTS = { '/small': Number(option('--requests', 2000)), '/fetch': Number(option('--requests', 500)) };
-const ALL_VARIANTS = ['A', 'H', 'F', 'C', 'D', 'X'];
+const ALL_VARIANTS = ['A', 'H', 'F', 'G', 'C', 'D', 'X'];
 const VARIANTS = option('--variants', ALL_VARIANTS.join(',')).split(',');
 if (!VARIANTS.every((variant) => ALL_VARIANTS.includes(variant))) throw new Error(`--variants: each of ${ALL_VARIANTS.join(', ')}`);
 const PROFILE = option('--profile', '').split(',');

@@ -21,8 +21,8 @@ const [variant, downstream] = process.argv.slice(2);
 // A: untraced. B: untraced + SDK + OpenTelemetry's instrumentations. H: hand-written + SDK. F: hand-written with
 // every attribute autotrace records + SDK. C: autotrace + SDK. D: autotrace, no SDK. X: untraced + one
 // AsyncLocalStorage run per request (what carrying context costs).
-const WITH_SDK = new Set(['B', 'H', 'F', 'C']);
-const BUILD = { A: 'plain', B: 'plain', X: 'plain', C: 'traced', D: 'traced', H: 'hand', F: 'hand' };
+const WITH_SDK = new Set(['B', 'H', 'F', 'G', 'C']);
+const BUILD = { A: 'plain', B: 'plain', X: 'plain', C: 'traced', D: 'traced', H: 'hand', F: 'hand', G: 'hand' };
 
 let exported = 0;
 let provider;
@@ -42,7 +42,7 @@ if (variant === 'B') {
 }
 
 const { createApp } = require(join(repo, 'bench', 'out', 'matrix', `${BUILD[variant]}.js`));
-const app = createApp(require('express'), downstream, variant === 'F' ? 'as-autotrace' : undefined);
+const app = createApp(require('express'), downstream, { F: 'as-autotrace', G: 'at-app-entry' }[variant]);
 const als = new AsyncLocalStorage();
 const listener = variant === 'X' ? (req, res) => als.run({ req }, () => app(req, res)) : app;
 
