@@ -28,13 +28,13 @@ export interface ServerRequestState {
   expressRoute: unknown;
   expressRouteName: string | undefined;
   /** The route template the span is named by, once known (the run-time record reads it). */
-  route?: string;
+  route: string | undefined;
   /** The endpoint last marked on the span (runtime/handler.ts markEndpoint), so one endpoint sets its code.* once. */
-  endpoint?: EndpointLocation;
+  endpoint: EndpointLocation | undefined;
   lastError: unknown;
   ended: boolean;
   /** A build-time wrapper reached the request after the run-time net began it (the run-time record counts the rest). */
-  reachedByBuild?: boolean;
+  reachedByBuild: boolean;
 }
 
 /** Who named a span: nobody yet (0), the framework at run time (1), a handler wrapped at build time (2). */
@@ -61,7 +61,10 @@ const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
   keys: (carrier) => Object.keys(carrier),
 };
 
-/** The state of a request from now on: its span, the context its handlers run in, the route still to learn. */
+/**
+ * The state of a request from now on: its span, the context its handlers run in, the route still to learn. Every
+ * field is set here, so that every request's state keeps one shape as wrappers fill it in.
+ */
 function track(req: object, span: Span, runIn: Context, method: Method, ended: boolean): ServerRequestState {
   const state: ServerRequestState = {
     span,
@@ -74,8 +77,11 @@ function track(req: object, span: Span, runIn: Context, method: Method, ended: b
     routeHolder: undefined,
     expressRoute: undefined,
     expressRouteName: undefined,
+    route: undefined,
+    endpoint: undefined,
     lastError: undefined,
     ended,
+    reachedByBuild: false,
   };
   try {
     Object.defineProperty(req, STATE, { value: state, configurable: true });
