@@ -9,8 +9,9 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 // `npm run bench -- --requests N`: fewer requests per round for the matrix and the net benchmark (a loaded machine).
 const cli = process.argv.slice(2);
 const load = cli.includes('--requests') ? ['--requests', cli[cli.indexOf('--requests') + 1]] : [];
-// Startup differences of a few ms need more tries than the matrix's default five.
-const startups = ['--startups', '11'];
+// Startup differences of a few ms need more tries than the matrix's default five: with 11, the median of D − A moved
+// by 20 ms between runs of the same code; X − A (X adds nothing at startup) shows how far that is the machine.
+const startups = ['--startups', '21'];
 const step = (args, options = {}) => execFileSync(process.execPath, args, { cwd: repo, stdio: 'inherit', ...options });
 // Node 24 first: the startup parts and the matrix both run on it.
 const node24 = join(repo, 'bench', 'node24', 'node_modules', 'node', 'bin', 'node');
