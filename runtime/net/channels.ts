@@ -6,6 +6,16 @@ import * as diagnostics from 'node:diagnostics_channel';
 export type Listener = (message: unknown, name: string | symbol) => void;
 
 const ours = new Map<string, Listener>();
+// Each channel asked about, kept: `diagnostics.channel(name)` looks the name up in a map of weak references on every
+// call, and `othersListen` is asked on every fetch a build-time site makes. Node keeps a channel with subscribers alive
+// anyway; the few kept here without any are a handful of names from the rule table.
+const channels = new Map<string, diagnostics.Channel>();
+
+function channelOf(name: string): diagnostics.Channel {
+  let channel = channels.get(name);
+  if (!channel) channels.set(name, (channel = diagnostics.channel(name)));
+  return channel;
+}
 
 /** Subscribes `listener` to the channel `name`, guarded; publishing a channel nobody created is harmless. */
 export function listen(name: string, listener: Listener): void {
@@ -17,7 +27,7 @@ export function listen(name: string, listener: Listener): void {
     }
   };
   ours.set(name, guarded);
-  diagnostics.channel(name).subscribe(guarded);
+  channelOf(name).subscribe(guarded);
 }
 
 /**
@@ -27,7 +37,7 @@ export function listen(name: string, listener: Listener): void {
  * told apart, and the answer falls back to `hasSubscribers` with ours left out when we are not subscribed.
  */
 export function othersListen(name: string): boolean {
-  const channel = diagnostics.channel(name) as diagnostics.Channel & { _subscribers?: unknown };
+  const channel = channelOf(name) as diagnostics.Channel & { _subscribers?: unknown };
   const mine = ours.get(name);
   if (!mine) return channel.hasSubscribers;
   const subscribers = channel._subscribers;
