@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { inspect } from 'node:util';
 import { SpanKind } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { listen } from './helpers/http';
@@ -6,7 +7,8 @@ import { installSdk } from './helpers/otel';
 import { requireFromRepo } from './helpers/paths';
 
 // What a request costs the runtime, seen from outside: nothing per request that could be made once. The request's
-// state is a property nobody sees, and every response shares one 'close' listener (no closure per request).
+// state is a private field nobody sees (not even among its own symbols, or when inspected with hidden properties),
+// and every response shares one 'close' listener (no closure per request).
 
 const sdk = installSdk();
 const runtime = requireFromRepo('autotrace/runtime') as typeof import('../runtime/index');
@@ -14,12 +16,18 @@ const express = requireFromRepo('express') as typeof import('express');
 
 describe('the request hot path', () => {
   it('adds no visible property to the request and one shared close listener to each response', async () => {
-    const seen: { keys: string[]; copied: string[]; listeners: Function[] }[] = [];
+    const seen: { keys: string[]; copied: string[]; own: string[]; inspected: string; listeners: Function[] }[] = [];
     const app = runtime.expressApp(express());
     app.get(
       '/x/:id',
       runtime.expressRoute((req: IncomingMessage, res: ServerResponse) => {
-        seen.push({ keys: Object.keys(req), copied: Object.getOwnPropertySymbols({ ...req }).map(String), listeners: res.listeners('close') });
+        seen.push({
+          keys: Object.keys(req),
+          copied: Object.getOwnPropertySymbols({ ...req }).map(String),
+          own: Reflect.ownKeys(req).map(String),
+          inspected: inspect(req, { showHidden: true, depth: 0 }),
+          listeners: res.listeners('close'),
+        });
         res.end('ok');
       }, { file: 'src/app.ts', line: 3, column: 9 }),
     );
@@ -33,6 +41,8 @@ describe('the request hot path', () => {
       const [first, second] = seen as [(typeof seen)[0], (typeof seen)[0]];
       expect(first.keys.some((key) => key.includes('autotrace'))).toBe(false);
       expect(first.copied.filter((name) => name.includes('autotrace'))).toEqual([]);
+      expect(first.own.filter((name) => name.includes('autotrace'))).toEqual([]);
+      expect(first.inspected).not.toMatch(/autotrace|mountTemplate|routeFrom/);
       // The autotrace listener is the same function on both responses.
       const shared = first.listeners.filter((listener) => second.listeners.includes(listener));
       expect(shared.length).toBeGreaterThanOrEqual(1);
