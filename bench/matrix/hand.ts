@@ -11,22 +11,31 @@ const tracer = trace.getTracer('hand-written');
 
 export type SpanAttributes = 'minimal' | 'as-autotrace' | 'at-app-entry';
 
+/** The request's attributes beyond method, path and scheme that autotrace's SERVER spans carry. */
+function connectionAttributes(req: Request, attributes: Attributes): void {
+  const [host, port] = (req.headers.host ?? '').split(':');
+  attributes['server.address'] = host;
+  attributes['server.port'] = port ? Number(port) : 80;
+  attributes['client.address'] = req.socket.remoteAddress;
+  attributes['network.peer.address'] = req.socket.remoteAddress;
+  attributes['network.peer.port'] = req.socket.remotePort;
+  attributes['user_agent.original'] = req.headers['user-agent'];
+  attributes['network.protocol.version'] = req.httpVersion;
+}
+
+/** The route handler's code location (code.*), made once per route. */
+function codeAttributes(line: number): Attributes {
+  return { 'code.file.path': 'bench/matrix/hand.ts', 'code.line.number': line, 'code.column.number': 21 };
+}
+
 function serverSpan(route: string, spans: SpanAttributes, line: number) {
+  const code = codeAttributes(line);
   return (req: Request, res: Response, next: NextFunction) => {
     const parent = propagation.extract(context.active(), req.headers);
     const attributes: Attributes = { 'http.request.method': 'GET', 'http.route': route, 'url.path': req.path, 'url.scheme': 'http' };
     if (spans === 'as-autotrace') {
-      const [host, port] = (req.headers.host ?? '').split(':');
-      attributes['server.address'] = host;
-      attributes['server.port'] = port ? Number(port) : 80;
-      attributes['client.address'] = req.socket.remoteAddress;
-      attributes['network.peer.address'] = req.socket.remoteAddress;
-      attributes['network.peer.port'] = req.socket.remotePort;
-      attributes['user_agent.original'] = req.headers['user-agent'];
-      attributes['network.protocol.version'] = req.httpVersion;
-      attributes['code.file.path'] = 'bench/matrix/hand.ts';
-      attributes['code.line.number'] = line;
-      attributes['code.column.number'] = 21;
+      connectionAttributes(req, attributes);
+      Object.assign(attributes, code);
     }
     const span = tracer.startSpan(`GET ${route}`, { kind: SpanKind.SERVER, attributes }, parent);
     res.once('finish', () => {
@@ -81,19 +90,8 @@ function spanFromAppEntry(app: ReturnType<typeof expressModule>) {
   (app as unknown as { handle: typeof handle }).handle = function (this: unknown, req, res, next) {
     const parent = propagation.extract(context.active(), req.headers);
     const queryAt = req.url.indexOf('?');
-    const [host, port] = (req.headers.host ?? '').split(':');
-    const attributes: Attributes = {
-      'http.request.method': 'GET',
-      'url.path': queryAt === -1 ? req.url : req.url.slice(0, queryAt),
-      'url.scheme': 'http',
-      'server.address': host,
-      'server.port': port ? Number(port) : 80,
-      'client.address': req.socket.remoteAddress,
-      'network.peer.address': req.socket.remoteAddress,
-      'network.peer.port': req.socket.remotePort,
-      'user_agent.original': req.headers['user-agent'],
-      'network.protocol.version': req.httpVersion,
-    };
+    const attributes: Attributes = { 'http.request.method': 'GET', 'url.path': queryAt === -1 ? req.url : req.url.slice(0, queryAt), 'url.scheme': 'http' };
+    connectionAttributes(req, attributes);
     const span = tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes }, parent);
     req[ENTRY] = { span };
     res.once('close', () => {
@@ -106,13 +104,13 @@ function spanFromAppEntry(app: ReturnType<typeof expressModule>) {
 }
 
 function nameAtRoute(route: string, line: number) {
-  const codeAttributes: Attributes = { 'code.file.path': 'bench/matrix/hand.ts', 'code.line.number': line, 'code.column.number': 21 };
+  const code = codeAttributes(line);
   return (req: EntryRequest, _res: Response, next: NextFunction) => {
     const span = req[ENTRY]?.span;
     if (span) {
       span.updateName(`GET ${route}`);
       span.setAttribute('http.route', route);
-      span.setAttributes(codeAttributes);
+      span.setAttributes(code);
     }
     next();
   };
@@ -120,22 +118,15 @@ function nameAtRoute(route: string, line: number) {
 
 export function createApp(express: typeof expressModule, downstream: string, spans: SpanAttributes = 'minimal') {
   const app = express();
-  if (spans === 'at-app-entry') {
-    spanFromAppEntry(app);
-    app.get('/small', nameAtRoute('/small', 73), (_req, res) => {
-      res.json({ ok: true });
-    });
-    app.get('/fetch', nameAtRoute('/fetch', 76), async (_req, res) => {
-      const response = await tracedFetch(`${downstream}/data`, 'as-autotrace');
-      res.json({ status: response.status, body: await response.text() });
-    });
-    return app;
-  }
-  app.get('/small', serverSpan('/small', spans, 73), (_req, res) => {
+  const atEntry = spans === 'at-app-entry';
+  if (atEntry) spanFromAppEntry(app);
+  // The middleware in front of each route: its SERVER span, or (G) the name and code location of the one begun at entry.
+  const inFront = (route: string, line: number) => (atEntry ? nameAtRoute(route, line) : serverSpan(route, spans, line));
+  app.get('/small', inFront('/small', 73), (_req, res) => {
     res.json({ ok: true });
   });
-  app.get('/fetch', serverSpan('/fetch', spans, 76), async (_req, res) => {
-    const response = await tracedFetch(`${downstream}/data`, spans);
+  app.get('/fetch', inFront('/fetch', 76), async (_req, res) => {
+    const response = await tracedFetch(`${downstream}/data`, atEntry ? 'as-autotrace' : spans);
     res.json({ status: response.status, body: await response.text() });
   });
   return app;

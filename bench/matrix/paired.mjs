@@ -70,7 +70,8 @@ for (const variant of VARIANTS) {
   }
 }
 printPairs(results.pairs, ROUNDS);
-if (VARIANTS.length === ALL_VARIANTS.length) {
+// A run of some variants only prints, as run.mjs's does: bench/results keeps the last full run.
+if (!args.includes('--variants')) {
   mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
   writeFileSync(join(repo, 'bench', 'results', `paired-node${version.split('.')[0]}.json`), `${JSON.stringify(results, null, 2)}\n`);
 }

@@ -125,26 +125,24 @@ await Promise.all(Object.values(servers).map(({ child }) => new Promise((resolve
 
 // Startup to first 200: a fresh process per try, interleaved, each try starting with another variant. Timed twice:
 // by this process (fork to the response's arrival) and by the server itself (its start to its first response's end).
-const startups = Object.fromEntries(VARIANTS.map((v) => [v, []]));
-const startupsInProcess = Object.fromEntries(VARIANTS.map((v) => [v, []]));
-const startupsCpu = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+// Each variant's tries: { driverMs, ms, cpuMs } (the server's own figures from server.mjs).
+const startupTries = Object.fromEntries(VARIANTS.map((v) => [v, []]));
 for (let i = 0; i < STARTUPS; i++) {
   for (const variant of VARIANTS.map((_, at) => VARIANTS[(at + i) % VARIANTS.length])) {
     const { child, port, started } = await startServer(node, variant, downstream.url);
     await get(new Agent(), port, '/small');
-    startups[variant].push(Number(process.hrtime.bigint() - started) / 1e6);
-    const firstResponse = await ask(child, 'startup');
-    startupsInProcess[variant].push(firstResponse.ms);
-    startupsCpu[variant].push(firstResponse.cpuMs);
+    const driverMs = Number(process.hrtime.bigint() - started) / 1e6;
+    startupTries[variant].push({ driverMs, ...(await ask(child, 'startup')) });
     child.kill();
   }
 }
 downstream.server.close();
+const startupFigure = (variant, key) => startupTries[variant].map((tryFigures) => tryFigures[key]);
 /** What a variant's startup adds to another's, try by try (ms, as the servers timed it): median [95% interval]. */
-const startupDifference = (variant, base) => ({
-  wall: medianWithInterval(startupsInProcess[variant].map((ms, i) => ms - startupsInProcess[base][i])),
-  cpu: medianWithInterval(startupsCpu[variant].map((ms, i) => ms - startupsCpu[base][i])),
-});
+const startupDifference = (variant, base) => {
+  const difference = (key) => medianWithInterval(startupTries[variant].map((tryFigures, i) => tryFigures[key] - startupTries[base][i][key]));
+  return { wall: difference('ms'), cpu: difference('cpuMs') };
+};
 
 const version = nodeVersion(node);
 const results = { node: version, requests: REQUESTS, rounds: ROUNDS, warm: WARM, concurrency: CONCURRENCY, variants: {}, pairs: pairRatios(samples, VARIANTS, ROUTES) };
@@ -153,11 +151,11 @@ if (VARIANTS.includes('D')) results.startupDifferences = { 'D-A': startupDiffere
 for (const variant of VARIANTS) {
   results.variants[variant] = {
     name: NAMES[variant],
-    startupMs: median(startups[variant]),
-    startupMsRange: minMax(startups[variant]),
-    startupInProcessMs: median(startupsInProcess[variant]),
-    startupInProcessMsRange: minMax(startupsInProcess[variant]),
-    startupCpuMs: median(startupsCpu[variant]),
+    startupMs: median(startupFigure(variant, 'driverMs')),
+    startupMsRange: minMax(startupFigure(variant, 'driverMs')),
+    startupInProcessMs: median(startupFigure(variant, 'ms')),
+    startupInProcessMsRange: minMax(startupFigure(variant, 'ms')),
+    startupCpuMs: median(startupFigure(variant, 'cpuMs')),
     ...inFlight[variant],
   };
   for (const route of ROUTES) {
