@@ -85,7 +85,10 @@ let cachedTracer: Tracer | undefined;
  * comparison per span while the provider stays the same.
  */
 export function currentTracer(): Tracer {
-  const provider = otelApi().trace.getTracerProvider();
+  return tracerFrom(otelApi().trace.getTracerProvider());
+}
+
+function tracerFrom(provider: TracerProvider): Tracer {
   if (provider !== tracerOf || cachedTracer === undefined) {
     tracerOf = provider;
     cachedTracer = provider.getTracer('autotrace', VERSION);
@@ -100,6 +103,15 @@ function noopProvider(): TracerProvider {
   return (noop ??= new (otelApi().ProxyTracerProvider)().getDelegate());
 }
 
+/** The provider in force when it records (an SDK's), else undefined: one lookup in the API's registry. */
+function recordingProvider(): TracerProvider | undefined {
+  if (!otelInUse()) return undefined; // nothing registered, and the API not needed yet (runtime/api.ts)
+  const { trace, ProxyTracerProvider } = otelApi();
+  const provider = trace.getTracerProvider();
+  const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
+  return delegate === noopProvider() ? undefined : provider;
+}
+
 /**
  * Whether any span can be recorded: false while no SDK is registered, when every span would be the API's no-op. Then
  * the runtime skips span work altogether (no span objects, attributes, URL formatting or redaction) and only carries
@@ -107,9 +119,14 @@ function noopProvider(): TracerProvider {
  * reads), so an SDK registered later is seen at once.
  */
 export function canRecord(): boolean {
-  if (!otelInUse()) return false; // nothing registered, and the API not needed yet (runtime/api.ts)
-  const { trace, ProxyTracerProvider } = otelApi();
-  const provider = trace.getTracerProvider();
-  const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
-  return delegate !== noopProvider();
+  return recordingProvider() !== undefined;
+}
+
+/**
+ * autotrace's tracer when spans can be recorded, else undefined: `canRecord()` and `currentTracer()` in one look at
+ * the provider, for the code that starts a span on every request and call.
+ */
+export function recordingTracer(): Tracer | undefined {
+  const provider = recordingProvider();
+  return provider && tracerFrom(provider);
 }

@@ -1,7 +1,7 @@
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { invalidSpan, otelApi, otelInUse } from './api';
 import { semconv } from './semconv';
-import { canRecord, currentTracer, ensureBootstrapped } from './bootstrap';
+import { ensureBootstrapped, recordingTracer } from './bootstrap';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery, type Method } from './http-semconv';
 import { learnSite, mayPropagate, siteAttributes, type Site } from './site';
 import { isThenable, safely } from './safe';
@@ -39,12 +39,13 @@ export function callNeedsTracing(site: Site | undefined): boolean {
 
 /**
  * The call's span and contexts. Asked only for a call that needs them: a wrapper asks `callNeedsTracing` first, the
- * run-time net `canRecord`.
+ * run-time net `netOwnsCall`.
  */
 export function startClientCall(rawMethod: string | undefined, url: URL | undefined, site: Site | undefined, suppress: boolean): ClientCall {
   ensureBootstrapped();
   const { context, SpanKind, trace } = otelApi();
-  if (!canRecord()) {
+  const tracer = recordingTracer();
+  if (!tracer) {
     // No SDK: no span, just the active context's trace carried on (as the API's no-op span would).
     const active = context.active();
     return { span: trace.getSpan(active) ?? invalidSpan(), context: active, headersFrom: active, site, hostname: url?.hostname };
@@ -55,7 +56,7 @@ export function startClientCall(rawMethod: string | undefined, url: URL | undefi
   if (url) urlAttributes(url, attributes);
   siteAttributes(site, attributes);
   const parent = context.active();
-  const span = currentTracer().startSpan(clientSpanName(method, site), { kind: SpanKind.CLIENT, attributes }, parent);
+  const span = tracer.startSpan(clientSpanName(method, site), { kind: SpanKind.CLIENT, attributes }, parent);
   // Marked as the build's own call, so the run-time net (net/owner.ts) makes no second span for it.
   const headersFrom = trace.setSpan(parent, span).setValue(BUILD_CALL, true);
   return {

@@ -1,5 +1,6 @@
 import { expressRouteOf, joinRoute, ownsRoute, type ExpressRequestLike } from './express-route';
 import {
+  beginNewServerRequest,
   beginServerRequest,
   BUILD_TIME,
   learnServerRoute,
@@ -53,7 +54,7 @@ export function expressApp<A>(app: A, site?: Site): A {
         enterMount(existing, req, this, (this as ExpressAppLike | undefined)?.mountpath, args, 2);
         return original.apply(this, args);
       }
-      const state = beginServerRequest(req, res);
+      const state = beginNewServerRequest(req, res);
       if (!state) return original.apply(this, args);
       return applyInContext(state, original, this, args);
     };

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Attributes, Context, Span, SpanKind, TextMapGetter } from '@opentelemetry/api';
 import { carriesTraceContext, invalidSpan, otelApi, otelInUse } from './api';
 import { semconv } from './semconv';
-import { canRecord, currentTracer, ensureBootstrapped } from './bootstrap';
+import { ensureBootstrapped, recordingTracer } from './bootstrap';
 import { expressRouteAtEnd, type ExpressRequestLike } from './express-route';
 import { defaultPort, methodAttributes, normalizeMethod, redactQuery, splitAuthority, type Method } from './http-semconv';
 import { safely } from './safe';
@@ -148,6 +148,11 @@ export function beginServerRequest(req: unknown, res: unknown): ServerRequestSta
     existing.reachedByBuild = true;
     return existing;
   }
+  return beginNewServerRequest(req, res);
+}
+
+/** `beginServerRequest` for a caller that has just found no state on the request (an app's entry asks first). */
+export function beginNewServerRequest(req: unknown, res: unknown): ServerRequestState | undefined {
   if (!isIncomingMessage(req) || !isServerResponse(res)) return undefined;
   // Nothing registered with OpenTelemetry and no trace brought in: no span, no context to carry, nothing to do.
   if (!otelInUse() && !carriesTraceContext(req.headers)) return undefined;
@@ -187,8 +192,9 @@ function startServerSpan(req: IncomingMessage, res: ServerResponse): ServerReque
   const { propagation, ROOT_CONTEXT, SpanKind, trace } = otelApi();
   const method = normalizeMethod(req.method);
   const parent = propagation.extract(ROOT_CONTEXT, req.headers, headerGetter);
-  if (!canRecord()) return carryOnly(req, parent, method);
-  const span = currentTracer().startSpan(
+  const tracer = recordingTracer();
+  if (!tracer) return carryOnly(req, parent, method);
+  const span = tracer.startSpan(
     method.spanName,
     { kind: SpanKind.SERVER, attributes: requestAttributes(req, method) },
     parent,

@@ -17,10 +17,14 @@ export interface SharedProvider {
 
 type WithShared = { [key: symbol]: SharedProvider | undefined };
 
+// Looked up once: `Symbol.for` searches the global symbol registry by its text on every call, and the runtime asks
+// for the published provider on every request and call (runtime/api.ts otelInUse).
+const SHARED_PROVIDER = Symbol.for(SHARED_PROVIDER_KEY);
+
 export function publishProvider(shared: SharedProvider): void {
-  (globalThis as WithShared)[Symbol.for(SHARED_PROVIDER_KEY)] = shared;
+  (globalThis as WithShared)[SHARED_PROVIDER] = shared;
 }
 
 export function publishedProvider(): SharedProvider | undefined {
-  return (globalThis as WithShared)[Symbol.for(SHARED_PROVIDER_KEY)];
+  return (globalThis as WithShared)[SHARED_PROVIDER];
 }

@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Express } from 'express';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildEsmFixture, buildFixture } from './helpers/compile';
@@ -69,6 +69,23 @@ describe.each([4, 5] as const)('Express %i', (major) => {
       },
     });
     expect(spans[0]!.attributes['error.type']).toBeUndefined();
+  });
+
+  it('reads server.address and server.port from each request\'s own Host header', async () => {
+    // The runtime keeps the last Host header it split: alternating hosts must each still get their own parts.
+    const hosts = ['api.example.test:8443', '[::1]:9000', 'api.example.test:8443', 'plain.example.test'];
+    for (const host of hosts) {
+      sdk.reset();
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        request(`${base}/api/users/7`, { headers: { host } }, (res) => (res.resume(), res.on('end', () => resolve(res.statusCode))))
+          .on('error', reject)
+          .end();
+      });
+      expect(status).toBe(200);
+      const [span] = await serverSpans();
+      const expected = { 'api.example.test:8443': ['api.example.test', 8443], '[::1]:9000': ['::1', 9000], 'plain.example.test': ['plain.example.test', 80] }[host]!;
+      expect([span!.attributes['server.address'], span!.attributes['server.port']]).toEqual(expected);
+    }
   });
 
   it('gives a 404 its own span named by the method alone', async () => {

@@ -13,7 +13,7 @@ import {
   type TextMapGetter,
   type TextMapSetter,
 } from '@opentelemetry/api';
-import { canRecord, currentTracer, ensureBootstrapped } from '../bootstrap';
+import { ensureBootstrapped, recordingTracer } from '../bootstrap';
 import { isThenable, safely } from '../safe';
 import { errorTypeOf } from '../server';
 import { learnSite, siteAttributes, type Site } from '../site';
@@ -41,9 +41,10 @@ export function startSendingHop(kind: SpanKind, name: string, attributes: Attrib
   ensureBootstrapped();
   learnSite(site);
   const parent = context.active();
-  if (!canRecord()) return { span: trace.getSpan(parent) ?? NO_SPAN, context: parent };
+  const tracer = recordingTracer();
+  if (!tracer) return { span: trace.getSpan(parent) ?? NO_SPAN, context: parent };
   siteAttributes(site, attributes);
-  const span = currentTracer().startSpan(name, { kind, attributes }, parent);
+  const span = tracer.startSpan(name, { kind, attributes }, parent);
   return { span, context: trace.setSpan(parent, span) };
 }
 
@@ -61,9 +62,10 @@ export function startReceivingHop(
 ): Hop {
   ensureBootstrapped();
   learnSite(site);
-  if (!canRecord()) return { span: trace.getSpan(carried) ?? NO_SPAN, context: carried };
+  const tracer = recordingTracer();
+  if (!tracer) return { span: trace.getSpan(carried) ?? NO_SPAN, context: carried };
   siteAttributes(site, attributes);
-  const span = currentTracer().startSpan(name, { kind, attributes, ...(links ? { links } : {}) }, carried);
+  const span = tracer.startSpan(name, { kind, attributes, ...(links ? { links } : {}) }, carried);
   return { span, context: trace.setSpan(carried, span) };
 }
 

@@ -15,7 +15,7 @@ import { noteClient, recording } from './record';
  * call the build traced costs the net two context lookups.
  */
 export function netOwnsCall(instrumented: () => boolean): boolean {
-  return canRecord() && !callIsOwned(otelApi().context.active()) && !instrumented();
+  return !callIsOwned(otelApi().context.active()) && canRecord() && !instrumented();
 }
 
 /** The CLIENT span for a call nobody owns, or undefined when it is owned, or nothing is recorded (no SDK). */

@@ -20,10 +20,10 @@ interface ServerStart {
 }
 
 function onRequestStart(message: unknown): void {
-  // No SDK: nothing is recorded, so nothing is done (see docs/design.md, "Run-time net").
-  if (!canRecord() || httpServerIsInstrumented()) return;
   const { request, response, server } = message as ServerStart;
-  if (servedByBuild(server)) return;
+  // A server the build traced is asked first, the usual case where the net sees one; with no SDK nothing is recorded,
+  // so nothing is done (see docs/design.md, "Run-time net").
+  if (servedByBuild(server) || !canRecord() || httpServerIsInstrumented()) return;
   const state = beginServerRequest(request, response);
   if (!state) return;
   // Entered for every request, so that the next request of a keep-alive connection (published in the same async

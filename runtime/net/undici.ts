@@ -48,11 +48,11 @@ function addHeader(request: UndiciRequest, name: string, value: string): void {
   else if (typeof request.headers === 'string') request.headers += `${name}: ${value}\r\n`;
 }
 
-function end(request: object, how: (call: ClientCall) => void): void {
+/** The net's call for this request, taken out of the map as it ends; undefined for a call the net does not own. */
+function takeCall(request: object): ClientCall | undefined {
   const call = calls.get(request);
-  if (!call) return;
-  calls.delete(request);
-  how(call);
+  if (call) calls.delete(request);
+  return call;
 }
 
 /** The net's listener for each undici channel (runtime/net/index.ts subscribes them). */
@@ -64,11 +64,13 @@ export const handlers: Readonly<Record<string, Listener>> = {
   },
   'undici:request:trailers': (message) => {
     const { request } = message as { request: object };
-    end(request, (call) => endWithStatus(call, statuses.get(request)));
+    const call = takeCall(request);
+    if (call) endWithStatus(call, statuses.get(request));
   },
   'undici:request:error': (message) => {
     const { request, error } = message as { request: object; error: unknown };
-    end(request, (call) => endWithError(call, error, isAbort(error)));
+    const call = takeCall(request);
+    if (call) endWithError(call, error, isAbort(error));
   },
 };
 
