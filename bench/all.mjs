@@ -34,6 +34,9 @@ step([join(repo, 'bench', 'matrix', 'paired.mjs'), '--node', node24]);
 // What the SDK charges for the SERVER span's attributes, autotrace's set against the hand-written one's.
 step([join(repo, 'bench', 'span-attributes-micro.cjs')]);
 execFileSync(node24, [join(repo, 'bench', 'span-attributes-micro.cjs')], { cwd: repo, stdio: 'inherit' });
+// A client call's tracing apart from the network: autotrace's fetch wrapper against the hand-written one.
+step([join(repo, 'bench', 'client-micro.cjs')]);
+execFileSync(node24, [join(repo, 'bench', 'client-micro.cjs')], { cwd: repo, stdio: 'inherit' });
 step([join(repo, 'bench', 'net.mjs'), '--rounds', '5', ...load]);
 step([join(repo, 'bench', 'net.mjs'), '--node', node24, '--rounds', '5', ...load]);
 // Heap after GC under the fault load (`npm run faults`: 20,000 requests), traced against untraced; 2,000 when
