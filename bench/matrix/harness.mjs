@@ -65,9 +65,16 @@ export function startServer(node, variant, downstreamUrl, execArgv = ['--expose-
   });
 }
 
+/** Sends a server a message and resolves with its answer; rejects when it answers with an error or exits first. */
 export const ask = (child, message) =>
-  new Promise((resolve) => {
-    child.once('message', resolve);
+  new Promise((resolve, reject) => {
+    const onExit = (code, signal) => reject(new Error(`${child.spawnargs.at(-2)}: exited (${signal ?? code}) before answering`));
+    child.once('exit', onExit);
+    child.once('message', (answer) => {
+      child.off('exit', onExit);
+      if (answer?.error) reject(new Error(answer.error));
+      else resolve(answer);
+    });
     child.send(message);
   });
 

@@ -71,7 +71,9 @@ subscribe('http.server.response.finish', onFirstResponse);
 let mark = { cpu: process.cpuUsage(), requests: 0, exported: 0 };
 
 const server = createServer(listener);
-server.keepAliveTimeout = 60_000;
+// No idle timeout: a paired run leaves each server's own load connections idle while the other variants take their
+// turns (over a minute of warm-up on a slow day), and a connection the server closed meanwhile would stall the load.
+server.keepAliveTimeout = 0;
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`));
 
 // Allocation sampling (V8's sampling heap profiler, collected objects included): bytes allocated per request, in all
@@ -112,6 +114,8 @@ const STATUS_LINE = 'HTTP/1.1 ';
 const sockets = [];
 
 async function selfLoad({ route, requests: count }) {
+  // A connection that closed since the last load (the peer, an error) is replaced rather than written to.
+  for (let i = sockets.length - 1; i >= 0; i--) if (sockets[i].destroyed || !sockets[i].writable) sockets.splice(i, 1);
   while (sockets.length < CONNECTIONS) {
     const socket = connect(server.address().port, '127.0.0.1');
     socket.setEncoding('latin1');
@@ -141,11 +145,13 @@ async function selfLoad({ route, requests: count }) {
             else if (!send()) finish();
           };
           const onError = (error) => (finish(), reject(error));
+          // A connection that closes mid-load fails the load, which would otherwise wait for its answers for ever.
+          const onClose = () => onError(new Error(`${route}: a load connection closed`));
           const finish = () => {
-            socket.off('data', onData).off('error', onError);
+            socket.off('data', onData).off('error', onError).off('close', onClose);
             resolve();
           };
-          socket.on('data', onData).on('error', onError);
+          socket.on('data', onData).on('error', onError).on('close', onClose);
           if (!send()) finish();
         }),
     ),
@@ -174,7 +180,8 @@ process.on('SIGINT', () => {
 });
 process.on('message', async (message) => {
   if (message?.selfLoad) {
-    process.send(await selfLoad(message.selfLoad));
+    // A failed load is reported, not left as an unhandled rejection: the driver stops with its reason.
+    process.send(await selfLoad(message.selfLoad).catch((error) => ({ error: String(error?.message ?? error) })));
     return;
   }
   if (message === 'alloc-start') {
