@@ -6,12 +6,9 @@
 //
 //   node bench/span-attributes-micro.cjs            (and with bench/node24's node for Node 24)
 const { context, SpanKind, trace } = require('@opentelemetry/api');
-const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
-const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+const { median, registerDroppingSdk } = require('./micro.cjs');
 
-const exporter = { export: (spans, done) => done({ code: 0 }), shutdown: async () => {} };
-const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 1 << 20, maxExportBatchSize: 4096 })] });
-provider.register();
+const provider = registerDroppingSdk();
 const tracer = trace.getTracer('bench');
 const parent = context.active();
 
@@ -52,7 +49,6 @@ for (let round = 0; round < 8; round++) {
     if (round > 0) runs[name].push(Number(process.hrtime.bigint() - started) / 1e3 / N); // round 0 warms up
   }
 }
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 console.log(`SERVER span, µs per span, median of 7 runs of ${N.toLocaleString('en')} (Node ${process.versions.node}):`);
 for (const [name, values] of Object.entries(runs)) console.log(`  ${name.padEnd(72)} ${median(values).toFixed(2)}`);
 provider.shutdown();

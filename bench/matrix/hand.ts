@@ -47,17 +47,25 @@ function serverSpan(route: string, spans: SpanAttributes, line: number) {
   };
 }
 
-// HAND_FETCH_IN_CONTEXT=1: the hand-written fetch also runs in a context of its own, as autotrace's does (its span as
-// parent, and the mark autotrace's net reads): to see what that context costs apart from autotrace's code (C against G).
+// HAND_FETCH_IN_CONTEXT=1: the service's hand-written fetch also runs in a context of its own, as autotrace's does (its
+// span as parent, and the mark autotrace's net reads): to see what that context costs apart from autotrace's code.
 const FETCH_IN_OWN_CONTEXT = Boolean(process.env.HAND_FETCH_IN_CONTEXT);
 const BUILD_CALL = Symbol.for('autotrace.build-call');
 
-function send(url: string, headers: Record<string, string>, span: Span): Promise<globalThis.Response> {
-  if (!FETCH_IN_OWN_CONTEXT) return fetch(url, { headers });
-  return context.with(trace.setSpan(context.active(), span).setValue(BUILD_CALL, true), fetch, undefined, url, { headers });
+type Transport = (url: string, init: { headers: Record<string, string> }) => Promise<{ status: number }>;
+
+export interface FetchChoices {
+  /** What sends the request: the global fetch in the service; a stub in bench/client-micro.cjs. */
+  transport?: Transport;
+  /** Whether the request is sent in a context of its own (see HAND_FETCH_IN_CONTEXT). */
+  ownContext?: boolean;
 }
 
-async function tracedFetch(url: string, spans: SpanAttributes): Promise<globalThis.Response> {
+export async function tracedFetch<R extends { status: number } = globalThis.Response>(
+  url: string,
+  spans: SpanAttributes,
+  { transport = fetch as Transport, ownContext = FETCH_IN_OWN_CONTEXT }: FetchChoices = {},
+): Promise<R> {
   const attributes: Attributes = { 'http.request.method': 'GET', 'url.full': url };
   let name = 'GET';
   if (spans === 'as-autotrace') {
@@ -75,7 +83,11 @@ async function tracedFetch(url: string, spans: SpanAttributes): Promise<globalTh
   const headers: Record<string, string> = {};
   propagation.inject(trace.setSpan(context.active(), span), headers);
   try {
-    const response = await send(url, headers, span);
+    const init = { headers };
+    const sent = ownContext
+      ? context.with(trace.setSpan(context.active(), span).setValue(BUILD_CALL, true), transport, undefined, url, init)
+      : transport(url, init);
+    const response = (await sent) as R;
     span.setAttribute('http.response.status_code', response.status);
     return response;
   } catch (error) {

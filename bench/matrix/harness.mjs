@@ -68,6 +68,7 @@ export function startServer(node, variant, downstreamUrl, execArgv = ['--expose-
 /** Sends a server a message and resolves with its answer; rejects when it answers with an error or exits first. */
 export const ask = (child, message) =>
   new Promise((resolve, reject) => {
+    // The server's arguments end with its variant and the downstream's URL (startServer).
     const onExit = (code, signal) => reject(new Error(`${child.spawnargs.at(-2)}: exited (${signal ?? code}) before answering`));
     child.once('exit', onExit);
     child.once('message', (answer) => {

@@ -39,7 +39,8 @@ function begin(request: ClientRequest, canSetHeaders: boolean): void {
   calls.set(request, call);
   if (!call) return;
   request.once('close', () => {
-    if (calls.get(request)) end(request, (call) => endWithStatus(call, undefined));
+    const open = takeCall(request);
+    if (open) endWithStatus(open, undefined);
   });
   // Headers given as a raw array are written in the constructor already: the request then goes without ours.
   if (canSetHeaders && !request.headersSent) {
@@ -47,12 +48,12 @@ function begin(request: ClientRequest, canSetHeaders: boolean): void {
   }
 }
 
-/** Ends the request's span once. */
-function end(request: ClientRequest, how: (call: ClientCall) => void): void {
+/** The net's call for this request, once: taken as its span ends; undefined for a call the net does not own. */
+function takeCall(request: ClientRequest): ClientCall | undefined {
   const call = calls.get(request);
-  if (!call) return;
+  if (!call) return undefined;
   calls.set(request, null);
-  how(call);
+  return call;
 }
 
 /** The net's listener for each node:http client channel (runtime/net/index.ts subscribes them). */
@@ -61,10 +62,12 @@ export const handlers: Readonly<Record<string, Listener>> = {
   'http.client.request.start': (message) => begin((message as { request: ClientRequest }).request, false),
   'http.client.response.finish': (message) => {
     const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
-    end(request, (call) => endWithStatus(call, response.statusCode));
+    const call = takeCall(request);
+    if (call) endWithStatus(call, response.statusCode);
   },
   'http.client.request.error': (message) => {
     const { request, error } = message as { request: ClientRequest; error: unknown };
-    end(request, (call) => endWithError(call, error, false));
+    const call = takeCall(request);
+    if (call) endWithError(call, error, false);
   },
 };
