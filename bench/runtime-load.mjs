@@ -24,7 +24,8 @@ const probe = (part) => `
     let rt;
     const runtime = time(() => (rt = require(${JSON.stringify(join(runtimeDir, 'index.js'))})));
     const modules = runtimeFiles();
-    const app = time(() => rt.expressRoute(() => {}, { file: 'app.ts', line: 1 }) && rt.expressApp(express()));
+    const untracedApp = express(); // the service makes its app either way: not autotrace's time
+    const app = time(() => rt.expressRoute(() => {}, { file: 'app.ts', line: 1 }) && rt.expressApp(untracedApp));
     console.log(JSON.stringify({ runtime, app, modules, appModules: runtimeFiles(), apiLoaded: apiLoaded() }));
   }`;
 

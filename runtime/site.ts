@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import { semconv } from './semconv';
-import { redactQueryParams } from './http-semconv';
-import { learnPropagateTo } from './net/propagate';
+import type * as HttpSemconvModule from './http-semconv';
+import type * as PropagateModule from './net/propagate';
 
 /** What the transformer knew about a site at build time, passed inline by the emitted code. */
 export interface Site {
@@ -27,9 +27,18 @@ export interface Site {
  */
 export function learnSite(site: Site | undefined): void {
   const names = site?.redactQueryParams;
-  if (Array.isArray(names)) redactQueryParams(names);
-  learnPropagateTo(site?.propagateTo);
+  if (Array.isArray(names)) httpSemconv().redactQueryParams(names);
+  const globs = site?.propagateTo;
+  if (Array.isArray(globs)) propagate().learnPropagateTo(globs);
 }
+
+// Required by the first site that carries a list (a build with either option): without one, wrapping handlers at
+// startup loads neither module. Kept once loaded, as a client call's site arrives on every call. Literal paths, so
+// that bundlers still find and include them.
+let httpSemconvModule: typeof HttpSemconvModule | undefined;
+const httpSemconv = (): typeof HttpSemconvModule => (httpSemconvModule ??= require('./http-semconv') as typeof HttpSemconvModule);
+let propagateModule: typeof PropagateModule | undefined;
+const propagate = (): typeof PropagateModule => (propagateModule ??= require('./net/propagate') as typeof PropagateModule);
 
 // url.template is still in development in the conventions, so it is not among the stable ATTR_* exports.
 const ATTR_URL_TEMPLATE = 'url.template';

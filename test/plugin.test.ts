@@ -113,6 +113,9 @@ describe('the runtime package', () => {
     for (const file of Object.keys(AREA_CALLS)) expect(loaded[file], file).toContain(file);
     // Express's area brings only what it needs: no broker, RPC or datastore code, no other framework.
     expect(loaded['express.js']!.filter((file) => file in AREA_CALLS)).toEqual(['express.js']);
+    // Nor, with no SDK, the span code: the span's start and end and the HTTP conventions wait for a request that
+    // needs a span (runtime/server.ts), the site's lists for a site that carries one (runtime/site.ts).
+    for (const file of ['server-span.js', 'http-semconv.js', 'net/propagate.js']) expect(loaded['express.js'], file).not.toContain(file);
   });
 
   it('gives ESM every export the rule table names, as a function, without loading an area', () => {
