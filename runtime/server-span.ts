@@ -10,7 +10,9 @@ import { BUILD_TIME, errorTypeOf, learnServerRoute, serverStateOf, track, type S
 
 // A request's SERVER span from start to end: the span started (or another instrumentation's adopted) with the
 // request's attributes, and ended with the response's outcome. Required by runtime/server.ts on the first request
-// that needs a span; what the wrappers ask of a request's state on every request stays there.
+// that needs a span; what the wrappers ask of a request's state on every request stays there. The two import each
+// other, but server.ts requires this module only from inside a function, once it has loaded, so neither ever meets
+// the other half-loaded.
 
 /** Starts the request's SERVER span, or adopts the one another instrumentation made active, and returns its state. */
 export function startServerRequest(req: IncomingMessage, res: ServerResponse): ServerRequestState {
