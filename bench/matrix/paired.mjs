@@ -7,6 +7,13 @@
 //   node bench/matrix/paired.mjs [--node PATH] [--rounds N] [--requests N] [--warm N] [--routes /small,/fetch]
 //                                [--profile C,F]   (those servers under --cpu-prof; `node bench/matrix/profile.mjs C F`)
 //                                [--variants C,F]  (only those: a quick look at one pair; bench/results is left as it was)
+//                                [--processes K]   (the rounds split among K fresh sets of server processes; default 3)
+//
+// Why several processes: a ratio moves between runs of the same code by more than one run's interval says (Node 24
+// /fetch C/G: 0.90 to 1.14 across fourteen runs, each interval 0.05-0.25 wide), so part of the difference between
+// two variants belongs to the pair of processes measured (where the JIT and the heap happened to settle), not to
+// the code. Rounds from K pairs of processes put that spread inside the interval, and each set's own medians are
+// printed beside the pooled ones.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ask, build, median, NAMES, nodeVersion, pairRatios, printPairs, repo, startDownstream, startServer } from './harness.mjs';
@@ -22,35 +29,48 @@ const REQUESTS = { '/small': Number(option('--requests', 2000)), '/fetch': Numbe
 const ALL_VARIANTS = ['A', 'H', 'F', 'G', 'C', 'D', 'X'];
 const VARIANTS = option('--variants', ALL_VARIANTS.join(',')).split(',');
 if (!VARIANTS.every((variant) => ALL_VARIANTS.includes(variant))) throw new Error(`--variants: each of ${ALL_VARIANTS.join(', ')}`);
+const PROCESSES = Number(option('--processes', 3));
+if (!(PROCESSES >= 1 && PROCESSES <= ROUNDS)) throw new Error('--processes: from 1 to the number of rounds');
 const PROFILE = option('--profile', '').split(',');
 const profiled = (variant) => ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', join(repo, 'bench', 'out', 'profiles', variant)];
 
 build();
 const downstream = await startDownstream();
-const servers = {};
-for (const variant of VARIANTS) servers[variant] = await startServer(node, variant, downstream.url, ['--expose-gc', ...(PROFILE.includes(variant) ? profiled(variant) : [])]);
-const samples = Object.fromEntries(VARIANTS.flatMap((v) => ROUTES.map((r) => [`${v} ${r}`, { cpu: [], rps: [], gc: [], spans: 0, requests: 0 }])));
-for (const route of ROUTES) {
-  for (const variant of VARIANTS) await ask(servers[variant].child, { selfLoad: { route, requests: WARM } });
-  for (let round = 0; round < ROUNDS; round++) {
-    // Each round starts with another variant, so none always follows the same one.
-    for (const variant of VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length])) {
-      const stats = await ask(servers[variant].child, { selfLoad: { route, requests: REQUESTS[route] ?? 1000 } });
-      const sample = samples[`${variant} ${route}`];
-      sample.cpu.push(stats.cpuMicros / stats.requests);
-      sample.rps.push(stats.requests / stats.seconds);
-      sample.gc.push((stats.gcMicros.minor + stats.gcMicros.major) / stats.requests);
-      sample.spans += stats.spans;
-      sample.requests += stats.requests;
+const newSamples = () => Object.fromEntries(VARIANTS.flatMap((v) => ROUTES.map((r) => [`${v} ${r}`, { cpu: [], rps: [], gc: [], spans: 0, requests: 0 }])));
+const samples = newSamples();
+const perProcessSet = [];
+for (let set = 0; set < PROCESSES; set++) {
+  // This set's share of the rounds; the first sets take one more when they do not divide evenly.
+  const rounds = Math.floor(ROUNDS / PROCESSES) + (set < ROUNDS % PROCESSES ? 1 : 0);
+  const servers = {};
+  for (const variant of VARIANTS) servers[variant] = await startServer(node, variant, downstream.url, ['--expose-gc', ...(PROFILE.includes(variant) ? profiled(variant) : [])]);
+  const own = newSamples();
+  for (const route of ROUTES) {
+    for (const variant of VARIANTS) await ask(servers[variant].child, { selfLoad: { route, requests: WARM } });
+    for (let round = 0; round < rounds; round++) {
+      // Each round starts with another variant, so none always follows the same one.
+      for (const variant of VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length])) {
+        const stats = await ask(servers[variant].child, { selfLoad: { route, requests: REQUESTS[route] ?? 1000 } });
+        for (const sample of [samples[`${variant} ${route}`], own[`${variant} ${route}`]]) {
+          sample.cpu.push(stats.cpuMicros / stats.requests);
+          sample.rps.push(stats.requests / stats.seconds);
+          sample.gc.push((stats.gcMicros.minor + stats.gcMicros.major) / stats.requests);
+          sample.spans += stats.spans;
+          sample.requests += stats.requests;
+        }
+      }
     }
   }
+  await Promise.all(Object.values(servers).map(({ child }) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGINT')))));
+  perProcessSet.push(pairRatios(own, VARIANTS, ROUTES));
 }
-await Promise.all(Object.values(servers).map(({ child }) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGINT')))));
 downstream.server.close();
 
 const version = nodeVersion(node);
-const results = { node: version, rounds: ROUNDS, warm: WARM, requests: REQUESTS, variants: {}, pairs: pairRatios(samples, VARIANTS, ROUTES) };
-console.log(`Node ${version}: each server loads itself; ${WARM} requests to warm up, then ${ROUNDS} interleaved rounds per route (${ROUTES.map((r) => `${r} ${REQUESTS[r]}`).join(', ')} requests)`);
+const results = { node: version, rounds: ROUNDS, processes: PROCESSES, warm: WARM, requests: REQUESTS, variants: {}, pairs: pairRatios(samples, VARIANTS, ROUTES), perProcessSet };
+console.log(
+  `Node ${version}: each server loads itself; ${PROCESSES} set(s) of server processes, each warmed up with ${WARM} requests, then ${ROUNDS} interleaved rounds per route in all (${ROUTES.map((r) => `${r} ${REQUESTS[r]}`).join(', ')} requests)`,
+);
 console.log('variant                                                 route    CPU µs/req [min-max]  req/s   GC µs  spans/req');
 for (const variant of VARIANTS) {
   results.variants[variant] = { name: NAMES[variant] };
@@ -70,6 +90,10 @@ for (const variant of VARIANTS) {
   }
 }
 printPairs(results.pairs, ROUNDS);
+if (PROCESSES > 1) {
+  console.log(`each set of processes alone (median of its rounds' ratios):`);
+  for (const key of Object.keys(results.pairs)) console.log(`  ${key.padEnd(16)} ${perProcessSet.map((pairs) => pairs[key].median.toFixed(3)).join('  ')}`);
+}
 // A run of some variants only prints, as run.mjs's does: bench/results keeps the last full run.
 if (!args.includes('--variants')) {
   mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
