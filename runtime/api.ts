@@ -10,6 +10,17 @@ import { publishedProvider } from './shared-provider';
 // major version; 1.x is the line this runtime's peer range allows.
 const REGISTRY = Symbol.for('opentelemetry.js.api.1');
 
+/**
+ * A module required on the first call and kept: the runtime's one way of loading what can wait (an area, the span
+ * code, node:https, the conventions package). Kept rather than required each time, since a cached `require` still
+ * resolves the path. Here because this module is loaded at startup by everything that needs it.
+ */
+export function loadOnce<T>(load: () => T): () => T {
+  let loaded: T | undefined;
+  return () => (loaded ??= load());
+}
+
+// Not through loadOnce: otelInUse asks whether it was loaded.
 let loaded: typeof Api | undefined;
 
 /** The API, required on the first call. */

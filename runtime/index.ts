@@ -12,6 +12,7 @@
 //   of arguments (the named leading parameters only keep each function's `length`). Neither builds an array per
 //   call once optimised.
 
+import { loadOnce } from './api';
 import type * as AmqpArea from './messaging/amqp';
 import type * as AxiosArea from './axios';
 import type * as BullmqArea from './messaging/bullmq';
@@ -31,31 +32,25 @@ import type * as PgArea from './datastores/pg';
 import type * as RedisArea from './datastores/redis';
 import type * as UndiciArea from './undici';
 
-/** An area's module, required on the first call and kept (a cached `require` would still resolve the path). */
-function area<T>(load: () => T): () => T {
-  let loaded: T | undefined;
-  return () => (loaded ??= load());
-}
-
 // Literal paths, so that bundlers still find and include each area.
-const express = area(() => require('./express') as typeof ExpressArea);
-const fastify = area(() => require('./fastify') as typeof FastifyArea);
-const hono = area(() => require('./hono') as typeof HonoArea);
-const koa = area(() => require('./koa') as typeof KoaArea);
-const nodeHttp = area(() => require('./node-http') as typeof NodeHttpArea);
-const nest = area(() => require('./nest') as typeof NestArea);
-const nestHttpArea = area(() => require('./nest-http') as typeof NestHttpArea);
-const axiosArea = area(() => require('./axios') as typeof AxiosArea);
-const fetchArea = area(() => require('./fetch') as typeof FetchArea);
-const httpClient = area(() => require('./http-client') as typeof HttpClientArea);
-const undici = area(() => require('./undici') as typeof UndiciArea);
-const amqp = area(() => require('./messaging/amqp') as typeof AmqpArea);
-const nats = area(() => require('./messaging/nats') as typeof NatsArea);
-const bullmqArea = area(() => require('./messaging/bullmq') as typeof BullmqArea);
-const grpc = area(() => require('./rpc/grpc') as typeof GrpcArea);
-const pgArea = area(() => require('./datastores/pg') as typeof PgArea);
-const mysqlArea = area(() => require('./datastores/mysql') as typeof MysqlArea);
-const redis = area(() => require('./datastores/redis') as typeof RedisArea);
+const express = loadOnce(() => require('./express') as typeof ExpressArea);
+const fastify = loadOnce(() => require('./fastify') as typeof FastifyArea);
+const hono = loadOnce(() => require('./hono') as typeof HonoArea);
+const koa = loadOnce(() => require('./koa') as typeof KoaArea);
+const nodeHttp = loadOnce(() => require('./node-http') as typeof NodeHttpArea);
+const nest = loadOnce(() => require('./nest') as typeof NestArea);
+const nestHttpArea = loadOnce(() => require('./nest-http') as typeof NestHttpArea);
+const axiosArea = loadOnce(() => require('./axios') as typeof AxiosArea);
+const fetchArea = loadOnce(() => require('./fetch') as typeof FetchArea);
+const httpClient = loadOnce(() => require('./http-client') as typeof HttpClientArea);
+const undici = loadOnce(() => require('./undici') as typeof UndiciArea);
+const amqp = loadOnce(() => require('./messaging/amqp') as typeof AmqpArea);
+const nats = loadOnce(() => require('./messaging/nats') as typeof NatsArea);
+const bullmqArea = loadOnce(() => require('./messaging/bullmq') as typeof BullmqArea);
+const grpc = loadOnce(() => require('./rpc/grpc') as typeof GrpcArea);
+const pgArea = loadOnce(() => require('./datastores/pg') as typeof PgArea);
+const mysqlArea = loadOnce(() => require('./datastores/mysql') as typeof MysqlArea);
+const redis = loadOnce(() => require('./datastores/redis') as typeof RedisArea);
 
 export const expressApp: typeof ExpressArea.expressApp = function (app, site) { return express().expressApp(app, site); };
 export const expressRoute: typeof ExpressArea.expressRoute = function (handlers, site) { return express().expressRoute(handlers, site); };

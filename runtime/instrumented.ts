@@ -1,12 +1,12 @@
+import { loadOnce } from './api';
 import { othersListen } from './net/channels';
 import * as http from 'node:http';
 import type * as Https from 'node:https';
 
 // node:https (and node:tls under it) is required on the first question that needs it, not at startup: a service
 // that serves plain HTTP and never asks would load it for nothing. Asked only after node:http's answer was no.
-let httpsModule: typeof Https | undefined;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const https = (): typeof Https => (httpsModule ??= require('node:https') as typeof Https);
+const https = loadOnce(() => require('node:https') as typeof Https);
 
 // Whether another instrumentation already watches a client's requests. Only then is it suppressed during autotrace's
 // call, so that the call's own nested work (a user's interceptor that starts a span) is otherwise left as it was.

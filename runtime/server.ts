@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Span } from '@opentelemetry/api';
-import { carriesTraceContext, otelInUse } from './api';
+import { carriesTraceContext, loadOnce, otelInUse } from './api';
 import { semconv } from './semconv';
 import type { Method } from './http-semconv';
 import { safely } from './safe';
@@ -163,9 +163,8 @@ export function beginNewServerRequest(req: unknown, res: unknown): ServerRequest
   }
 }
 
-let serverSpanModule: typeof ServerSpanModule | undefined;
 // A literal path, so that bundlers still find and include the module.
-const serverSpans = (): typeof ServerSpanModule => (serverSpanModule ??= require('./server-span') as typeof ServerSpanModule);
+const serverSpans = loadOnce(() => require('./server-span') as typeof ServerSpanModule);
 
 /**
  * Names the span after the route template a handler wrapped at build time matched: `GET /api/users/:id`. The last

@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { loadOnce } from './api';
 import { semconv } from './semconv';
 import type * as HttpSemconvModule from './http-semconv';
 import type * as PropagateModule from './net/propagate';
@@ -33,12 +34,9 @@ export function learnSite(site: Site | undefined): void {
 }
 
 // Required by the first site that carries a list (a build with either option): without one, wrapping handlers at
-// startup loads neither module. Kept once loaded, as a client call's site arrives on every call. Literal paths, so
-// that bundlers still find and include them.
-let httpSemconvModule: typeof HttpSemconvModule | undefined;
-const httpSemconv = (): typeof HttpSemconvModule => (httpSemconvModule ??= require('./http-semconv') as typeof HttpSemconvModule);
-let propagateModule: typeof PropagateModule | undefined;
-const propagate = (): typeof PropagateModule => (propagateModule ??= require('./net/propagate') as typeof PropagateModule);
+// startup loads neither module. Literal paths, so that bundlers still find and include them.
+const httpSemconv = loadOnce(() => require('./http-semconv') as typeof HttpSemconvModule);
+const propagate = loadOnce(() => require('./net/propagate') as typeof PropagateModule);
 
 // url.template is still in development in the conventions, so it is not among the stable ATTR_* exports.
 const ATTR_URL_TEMPLATE = 'url.template';

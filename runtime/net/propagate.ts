@@ -9,9 +9,8 @@ const LISTS = Symbol.for('autotrace.net.propagateTo');
 const holder = globalThis as { [LISTS]?: Map<string, { readonly propagateTo: readonly string[] }> };
 const lists = (holder[LISTS] ??= new Map());
 
-/** Takes in a site's `propagateTo` (called from learnSite in runtime/site.ts). */
-export function learnPropagateTo(globs: unknown): void {
-  if (!Array.isArray(globs)) return;
+/** Takes in a site's `propagateTo` (called from learnSite in runtime/site.ts, which checks it is a list). */
+export function learnPropagateTo(globs: readonly unknown[]): void {
   const key = globs.join('\n');
   if (!lists.has(key)) lists.set(key, { propagateTo: globs as string[] });
 }
