@@ -169,14 +169,15 @@ export function matchClientInstance(r: Recogniser, call: ts.CallExpression): Cli
   if (!r.ts.isIdentifier(callee) && !r.ts.isPropertyAccessExpression(callee)) return undefined;
   // Any call could be a callable instance, so this asks the checker about most calls: only when axios is there.
   if (!CLIENT_INSTANCE_RULES.some((candidate) => candidate.callableIn.length > 0 && r.hasPackage(candidate.typesPackage))) return undefined;
+  // The signature the call resolved to first: the type check's cached answer, where the callee's type is worked out
+  // again (a call of every file that can meet axios's types).
+  const declaration = r.checker.getResolvedSignature(call)?.declaration;
+  if (!declaration || r.ts.isJSDocSignature(declaration)) return undefined;
+  const declaredIn = CLIENT_INSTANCE_RULES.filter((candidate) => candidate.callableIn.length > 0 && declaredBy(r, declaration, candidate.callableIn, candidate.typesPackage));
+  if (declaredIn.length === 0) return undefined;
   const typeName = r.checker.getTypeAtLocation(callee).getSymbol()?.getName();
   const rule = CLIENT_INSTANCE_RULES.find((candidate) => typeName !== undefined && candidate.callableIn.includes(typeName));
-  if (!rule) return undefined;
-  const declaration = r.checker.getResolvedSignature(call)?.declaration;
-  if (!declaration || r.ts.isJSDocSignature(declaration) || !declaredBy(r, declaration, rule.callableIn, rule.typesPackage)) {
-    return undefined;
-  }
-  return { rule, callable: true, instance: callee };
+  return rule && declaredIn.includes(rule) ? { rule, callable: true, instance: callee } : undefined;
 }
 
 /**
@@ -256,6 +257,7 @@ function literalString(r: Recogniser, node: ts.Expression): string | undefined {
 export function matchAppFactory(r: Recogniser, node: ts.CallExpression | ts.NewExpression): AppFactoryRule | undefined {
   const callee = node.expression;
   if (!r.ts.isIdentifier(callee) && !r.ts.isPropertyAccessExpression(callee)) return undefined;
+  if (resolvedOutside(r, node, FACTORY_PACKAGES)) return undefined;
   const symbol = r.checker.getTypeAtLocation(callee).getSymbol();
   if (!symbol) return undefined;
   const isNew = r.ts.isNewExpression(node);
@@ -270,6 +272,26 @@ export function matchAppFactory(r: Recogniser, node: ts.CallExpression | ts.NewE
       return isNew && r.ts.isClassDeclaration(declaration) && declaration.name?.text === rule.creates.construct;
     }),
   );
+}
+
+const FACTORY_PACKAGES: ReadonlySet<string> = new Set(APP_FACTORY_RULES.map((rule) => rule.typesPackage));
+
+/**
+ * True when the signature a call resolved to is declared at module scope outside `packages`: then the callee's type
+ * cannot be one those packages declare. A declaration in a global script, `declare global` or `declare module "…"`
+ * can merge with one in another file (an augmentation's overload), so it rules nothing out. The signature is the type
+ * check's cached answer; the callee's type, asked of every call in a file that names a framework, the checker works
+ * out again (a sixth of the plan on a large project).
+ */
+function resolvedOutside(r: Recogniser, call: ts.CallExpression | ts.NewExpression, packages: ReadonlySet<string>): boolean {
+  const declaration = r.checker.getResolvedSignature(call)?.declaration;
+  if (!declaration || r.ts.isJSDocSignature(declaration)) return false;
+  const file = declaration.getSourceFile();
+  if (!r.ts.isExternalModule(file)) return false;
+  for (let up: ts.Node = declaration.parent; up !== file; up = up.parent) {
+    if (r.ts.isModuleDeclaration(up) && (r.ts.isStringLiteral(up.name) || (up.flags & r.ts.NodeFlags.GlobalAugmentation) !== 0)) return false;
+  }
+  return !packages.has(packageNameOf(file.fileName) ?? '');
 }
 
 /** True for `declare function e(): ...; export = e;` — the module's own export, not some helper beside it. */
@@ -411,6 +433,14 @@ function isGlobalDeclaration(r: Recogniser, symbol: ts.Symbol): boolean {
 /** Whether the checker sees only `any` or `unknown` at an expression (a `require` in a .ts file, an untyped value). */
 export function isUntypedAt(r: Recogniser, node: ts.Expression): boolean {
   return (r.checker.getTypeAtLocation(node).flags & (r.ts.TypeFlags.Any | r.ts.TypeFlags.Unknown)) !== 0;
+}
+
+/**
+ * Whether the checker resolved a call to a signature something declares. Its callee's type is then neither `any`
+ * (an untyped call) nor `unknown` or an error (no signature): those resolve to signatures nothing declares.
+ */
+export function callsDeclaredSignature(r: Recogniser, call: ts.CallExpression | ts.NewExpression): boolean {
+  return r.checker.getResolvedSignature(call)?.declaration !== undefined;
 }
 
 /** `__autotrace.x(...)`: code autotrace already emitted (the input was transformed before). */

@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
 import { mentionOf, moduleBindings, moduleName, type ModuleBinding } from './imports';
 import { originsOf } from './origins';
-import { declaredBy, isUntypedAt, type Recogniser } from './recognise';
+import { callsDeclaredSignature, declaredBy, isUntypedAt, type Recogniser } from './recognise';
 import {
   CLIENT_INSTANCE_RULES,
   isCandidateClientName,
@@ -98,7 +98,9 @@ export function matchUntypedSite(r: Recogniser, call: ts.CallExpression): Unsupp
   } else {
     return undefined;
   }
-  if (!isUntypedAt(r, receiver)) return undefined;
+  // A call the checker resolved to a declared signature has a typed callee, and so a typed receiver (a member of
+  // `any` is `any`): the call's cached answer, before the receiver's type is worked out again.
+  if (callsDeclaredSignature(r, call) || !isUntypedAt(r, receiver)) return undefined;
   const origin = originOf(r, receiver, 0);
   const traced = origin && TRACED_MODULES[moduleName(origin.module)];
   if (!origin || !traced) return undefined;
