@@ -19,7 +19,7 @@ import {
 import { writtenAsCommonJs } from './imports';
 import { packageNameOf } from './packages';
 import { describeController } from './nest';
-import { locate } from './sites';
+import { locate, projectPath } from './sites';
 import { heldBy } from './sibling-modules';
 import { resolvedImports } from './program-imports';
 import type { Core, SourcePosition } from './core-types';
@@ -93,7 +93,7 @@ export function analyseProgram(core: Core): { readonly report: Report; readonly 
   const files = projectFiles(core);
   const plans = files.map((file) => planOf(core, file));
   // Every file, sites or not: the report says how many files it saw nothing in.
-  const names = files.map((file) => relative(core.projectRoot, file.fileName).split(sep).join('/'));
+  const names = files.map((file) => projectPath(core.projectRoot, file));
   const nearMisses = plans.flatMap((plan) => plan.nearMisses);
   return { report: buildReport(plans.flatMap((plan) => plan.records), names, undefined, nearMisses), gaps: plans.flatMap((plan) => plan.gaps) };
 }

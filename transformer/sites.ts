@@ -49,10 +49,12 @@ export function locate(
 // path.relative resolves both paths each time (a tenth of a large project's plan).
 const projectPaths = new WeakMap<ts.SourceFile, { readonly root: string; readonly path: string }>();
 
-function projectPath(projectRoot: string, file: ts.SourceFile): string {
+export function projectPath(projectRoot: string, file: ts.SourceFile): string {
   const known = projectPaths.get(file);
   if (known?.root === projectRoot) return known.path;
-  const path = relative(projectRoot, file.fileName).split(sep).join('/');
+  // The compiler's file names are absolute and normalised with `/`: one under the root is the rest of its name.
+  const under = file.fileName.startsWith(`${projectRoot}/`) && !projectRoot.includes('\\');
+  const path = under ? file.fileName.slice(projectRoot.length + 1) : relative(projectRoot, file.fileName).split(sep).join('/');
   projectPaths.set(file, { root: projectRoot, path });
   return path;
 }
