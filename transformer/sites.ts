@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { relative, sep } from 'node:path';
+import { isAbsolute, relative, sep } from 'node:path';
 
 // What autotrace knows at build time about a site and bakes into the emitted code: where it is (OpenTelemetry's
 // code.* attributes), and for a client call the URL's template. The runtime never walks a stack to learn these.
@@ -52,8 +52,9 @@ const projectPaths = new WeakMap<ts.SourceFile, { readonly root: string; readonl
 export function projectPath(projectRoot: string, file: ts.SourceFile): string {
   const known = projectPaths.get(file);
   if (known?.root === projectRoot) return known.path;
-  // The compiler's file names are absolute and normalised with `/`: one under the root is the rest of its name.
-  const under = file.fileName.startsWith(`${projectRoot}/`) && !projectRoot.includes('\\');
+  // The compiler's file names are absolute and normalised with `/`: one under an absolute root is the rest of its
+  // name. A relative root (`''` where a door has none: the working directory) is resolved by path.relative.
+  const under = isAbsolute(projectRoot) && !projectRoot.includes('\\') && file.fileName.startsWith(`${projectRoot}/`);
   const path = under ? file.fileName.slice(projectRoot.length + 1) : relative(projectRoot, file.fileName).split(sep).join('/');
   projectPaths.set(file, { root: projectRoot, path });
   return path;
