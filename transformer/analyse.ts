@@ -6,7 +6,6 @@ import { packageMajorOf, packageNameOf } from './packages';
 import {
   isRuntimeCall,
   isUntypedAt,
-  callsDeclaredSignature,
   matchAppFactory,
   matchClientCall,
   matchClientInstance,
@@ -14,6 +13,7 @@ import {
   matchGlobalClient,
   matchRegistration,
   matchRegistrationValue,
+  resolvedDeclaration,
   valuePosition,
   type Recogniser,
   type RegistrationMatch,
@@ -133,7 +133,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
     // A callee the checker resolved to a declared signature is typed: after the type check that is the call's cached
     // answer, where the callee's own type is worked out again (a fifth of the plan on a large project).
     const callee = (ts_.isCallExpression(member) || ts_.isNewExpression(member)) && member.expression === subject;
-    untyped = (calledMember && !isUntyped(member)) || (callee && callsDeclaredSignature(typed!, member)) ? false : isUntypedAt(typed!, subject);
+    untyped = (calledMember && !isUntyped(member)) || (callee && resolvedDeclaration(typed!, member) !== undefined) ? false : isUntypedAt(typed!, subject);
     untypedSubjects.set(subject, untyped);
     return untyped;
   };
@@ -233,7 +233,7 @@ export function planFile(core: Core, file: ts.SourceFile): FilePlan {
       (asksChecker && matchDynamicCall(asksChecker, call)) ||
       matchUnsupportedClient(ts_, asksChecker, call) ||
       (tracksImports && receiverUntyped(receiver) ? uncertainSiteByImports(ts_, call) : undefined) ||
-      (typed && matchUntypedSite(typed, call));
+      (typed && matchUntypedSite(typed, call, isUntyped));
     if (black) unsupported(call, black, optedOut);
   };
 

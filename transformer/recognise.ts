@@ -171,8 +171,8 @@ export function matchClientInstance(r: Recogniser, call: ts.CallExpression): Cli
   if (!CLIENT_INSTANCE_RULES.some((candidate) => candidate.callableIn.length > 0 && r.hasPackage(candidate.typesPackage))) return undefined;
   // The signature the call resolved to first: the type check's cached answer, where the callee's type is worked out
   // again (a call of every file that can meet axios's types).
-  const declaration = r.checker.getResolvedSignature(call)?.declaration;
-  if (!declaration || r.ts.isJSDocSignature(declaration)) return undefined;
+  const declaration = resolvedDeclaration(r, call);
+  if (!declaration) return undefined;
   const declaredIn = CLIENT_INSTANCE_RULES.filter((candidate) => candidate.callableIn.length > 0 && declaredBy(r, declaration, candidate.callableIn, candidate.typesPackage));
   if (declaredIn.length === 0) return undefined;
   const typeName = r.checker.getTypeAtLocation(callee).getSymbol()?.getName();
@@ -284,8 +284,8 @@ const FACTORY_PACKAGES: ReadonlySet<string> = new Set(APP_FACTORY_RULES.map((rul
  * out again (a sixth of the plan on a large project).
  */
 function resolvedOutside(r: Recogniser, call: ts.CallExpression | ts.NewExpression, packages: ReadonlySet<string>): boolean {
-  const declaration = r.checker.getResolvedSignature(call)?.declaration;
-  if (!declaration || r.ts.isJSDocSignature(declaration)) return false;
+  const declaration = resolvedDeclaration(r, call);
+  if (!declaration) return false;
   const file = declaration.getSourceFile();
   if (!r.ts.isExternalModule(file)) return false;
   for (let up: ts.Node = declaration.parent; up !== file; up = up.parent) {
@@ -436,11 +436,13 @@ export function isUntypedAt(r: Recogniser, node: ts.Expression): boolean {
 }
 
 /**
- * Whether the checker resolved a call to a signature something declares. Its callee's type is then neither `any`
- * (an untyped call) nor `unknown` or an error (no signature): those resolve to signatures nothing declares.
+ * The declaration of the signature the checker resolved a call to: after the type check a cached answer, where the
+ * callee's type is worked out again each time it is asked. Undefined for an untyped call (`any`) and for `unknown`
+ * or an error (no signature): those resolve to signatures nothing declares.
  */
-export function callsDeclaredSignature(r: Recogniser, call: ts.CallExpression | ts.NewExpression): boolean {
-  return r.checker.getResolvedSignature(call)?.declaration !== undefined;
+export function resolvedDeclaration(r: Recogniser, call: ts.CallExpression | ts.NewExpression): ts.SignatureDeclaration | undefined {
+  const declaration = r.checker.getResolvedSignature(call)?.declaration;
+  return declaration && !r.ts.isJSDocSignature(declaration) ? declaration : undefined;
 }
 
 /** `__autotrace.x(...)`: code autotrace already emitted (the input was transformed before). */

@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
 import { mentionOf, moduleBindings, moduleName, type ModuleBinding } from './imports';
 import { originsOf } from './origins';
-import { callsDeclaredSignature, declaredBy, isUntypedAt, type Recogniser } from './recognise';
+import { declaredBy, type Recogniser } from './recognise';
 import {
   CLIENT_INSTANCE_RULES,
   isCandidateClientName,
@@ -85,7 +85,7 @@ export function matchUnsupportedClient(
  * untyped parameter) but the value plainly comes from a module autotrace traces: recognition by type cannot vouch
  * for it, so it is reported with its origin rather than guessed at.
  */
-export function matchUntypedSite(r: Recogniser, call: ts.CallExpression): UnsupportedMatch | undefined {
+export function matchUntypedSite(r: Recogniser, call: ts.CallExpression, isUntyped: (node: ts.Expression) => boolean): UnsupportedMatch | undefined {
   const callee = call.expression;
   let receiver: ts.Expression;
   let member: string | undefined;
@@ -98,9 +98,8 @@ export function matchUntypedSite(r: Recogniser, call: ts.CallExpression): Unsupp
   } else {
     return undefined;
   }
-  // A call the checker resolved to a declared signature has a typed callee, and so a typed receiver (a member of
-  // `any` is `any`): the call's cached answer, before the receiver's type is worked out again.
-  if (callsDeclaredSignature(r, call) || !isUntypedAt(r, receiver)) return undefined;
+  // The plan's answer for the receiver, asked once per node by every question of the call.
+  if (!isUntyped(receiver)) return undefined;
   const origin = originOf(r, receiver, 0);
   const traced = origin && TRACED_MODULES[moduleName(origin.module)];
   if (!origin || !traced) return undefined;
