@@ -168,17 +168,20 @@ export function matchClientInstance(r: Recogniser, call: ts.CallExpression): Cli
   }
   if (!r.ts.isIdentifier(callee) && !r.ts.isPropertyAccessExpression(callee)) return undefined;
   // Any call could be a callable instance, so this asks the checker about most calls: only when axios is there.
-  if (!CLIENT_INSTANCE_RULES.some((candidate) => candidate.callableIn.length > 0 && r.hasPackage(candidate.typesPackage))) return undefined;
+  if (!CALLABLE_INSTANCE_RULES.some((candidate) => r.hasPackage(candidate.typesPackage))) return undefined;
   // The signature the call resolved to first: the type check's cached answer, where the callee's type is worked out
   // again (a call of every file that can meet axios's types).
   const declaration = resolvedDeclaration(r, call);
   if (!declaration) return undefined;
-  const declaredIn = CLIENT_INSTANCE_RULES.filter((candidate) => candidate.callableIn.length > 0 && declaredBy(r, declaration, candidate.callableIn, candidate.typesPackage));
+  const declaredIn = CALLABLE_INSTANCE_RULES.filter((candidate) => declaredBy(r, declaration, candidate.callableIn, candidate.typesPackage));
   if (declaredIn.length === 0) return undefined;
   const typeName = r.checker.getTypeAtLocation(callee).getSymbol()?.getName();
-  const rule = CLIENT_INSTANCE_RULES.find((candidate) => typeName !== undefined && candidate.callableIn.includes(typeName));
+  const rule = CALLABLE_INSTANCE_RULES.find((candidate) => typeName !== undefined && candidate.callableIn.includes(typeName));
   return rule && declaredIn.includes(rule) ? { rule, callable: true, instance: callee } : undefined;
 }
+
+/** The instance rules whose instances can be called themselves (`api(config)` on an axios instance). */
+const CALLABLE_INSTANCE_RULES = CLIENT_INSTANCE_RULES.filter((rule) => rule.callableIn.length > 0);
 
 /**
  * The interface, class or ambient module (`declare module "http"`) a member or function is declared in, or
